@@ -1,0 +1,56 @@
+/**
+ * MikroORM bootstrap and migrations. Entities and migrations are listed explicitly (no folder discovery), so
+ * the same code runs under vitest from `src/` and under node from `dist/`.
+ */
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, MikroORM, type PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { FlushMode, LoadStrategy, ReflectMetadataProvider, type Options } from '@mikro-orm/core';
+import { Client } from 'pg';
+import { ENTITIES } from '../domain/entities';
+import { MIGRATIONS } from './migrations';
+
+/** Any constant works; it only has to be the same for every Jobout instance migrating one database. */
+const MIGRATION_LOCK_KEY = 0x6a6f626f; // "jobo"
+
+export function ormOptions(databaseUrl: string, poolSize = 10): Options<PostgreSqlDriver> {
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities: ENTITIES,
+    extensions: [Migrator],
+    // Every decorator names its type, so esbuild (vitest) and tsc agree without design:type metadata.
+    metadataProvider: ReflectMetadataProvider,
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    migrations: { migrationsList: MIGRATIONS, tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    pool: { min: 0, max: poolSize },
+    forceUtcTimezone: true,
+    // Writes happen at explicit flushes only, never as a side effect of a query.
+    flushMode: FlushMode.COMMIT,
+    // One query per relation: predictable with LIMIT and FOR UPDATE, and no row multiplication.
+    loadStrategy: LoadStrategy.SELECT_IN,
+    debug: false,
+  });
+}
+
+export function openOrm(databaseUrl: string, poolSize?: number): Promise<MikroORM> {
+  return MikroORM.init(ormOptions(databaseUrl, poolSize));
+}
+
+/**
+ * Applies pending migrations. Instances starting together against one database take turns through an
+ * advisory lock, so only the first one migrates and the others find nothing pending.
+ */
+export async function migrate(orm: MikroORM, databaseUrl: string): Promise<string[]> {
+  const lock = new Client({ connectionString: databaseUrl });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await orm.getMigrator().up();
+    return applied.map((migration) => migration.name);
+  } finally {
+    await lock.end();
+  }
+}
+
+export async function pendingMigrations(orm: MikroORM): Promise<number> {
+  return (await orm.getMigrator().getPendingMigrations()).length;
+}

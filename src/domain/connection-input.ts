@@ -1,0 +1,140 @@
+/**
+ * The rules of a client connection body (CONTRACT §6). Secrets are write-only: on update an omitted secret
+ * keeps the stored one. Whether a URL's address may be reached is checked by the service (it needs DNS).
+ */
+import { assertNoFieldErrors, DomainError } from './errors';
+import { AUTH_TYPES, type AuthType, type HeaderEntry } from './entities/client-connection';
+import { InputReader, isPlainObject } from './input-reader';
+
+export interface ConnectionAuthInput {
+  type: AuthType;
+  tokenUrl?: string;
+  clientId?: string;
+  /** undefined = keep the stored secret (update) */
+  clientSecret?: string;
+  username?: string;
+  password?: string;
+  scope?: string;
+}
+
+export interface ConnectionInput {
+  name: string;
+  baseUrl: string;
+  headers: HeaderEntry[];
+  timeoutMs: number | null;
+  auth: ConnectionAuthInput;
+}
+
+/** Headers Jobout sets itself on every export, or that would corrupt the request. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'idempotency-key',
+  'x-jobout-attempt',
+  'user-agent',
+]);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+const MAX_HEADERS = 50;
+export const MIN_TIMEOUT_MS = 100;
+export const MAX_TIMEOUT_MS = 120_000;
+
+/** Problems of a URL that Jobout will call: http(s), absolute, no credentials, no fragment. */
+export function urlProblem(value: string, allowQuery: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute http:// or https:// URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must use http or https';
+  if (url.username || url.password) return 'must not contain credentials (use the auth settings)';
+  if (url.hash) return 'must not contain a fragment';
+  if (!allowQuery && url.search) return 'must not contain a query (use the job\'s queryParams)';
+  return undefined;
+}
+
+function readAuth(input: InputReader, existing: { hasClientSecret: boolean; hasPassword: boolean } | undefined): ConnectionAuthInput {
+  const auth = input.object('auth', false);
+  if (!auth) return { type: 'NONE' };
+  for (const field of auth.unknownFields(['type', 'tokenUrl', 'clientId', 'clientSecret', 'username', 'password', 'scope', 'hasClientSecret', 'hasPassword'])) {
+    auth.fail(field, 'is not a field of connection auth');
+  }
+  const type = auth.oneOf('type', AUTH_TYPES, true) ?? 'NONE';
+  const oauth = type !== 'NONE';
+  const result: ConnectionAuthInput = {
+    type,
+    tokenUrl: auth.string('tokenUrl', { required: oauth, max: 2000 }),
+    clientId: auth.string('clientId', { required: oauth, max: 500 }),
+    clientSecret: auth.string('clientSecret', { max: 4000 }),
+    username: auth.string('username', { required: type === 'OAUTH2_PASSWORD', max: 500 }),
+    password: auth.string('password', { max: 4000 }),
+    scope: auth.string('scope', { max: 1000 }),
+  };
+  if (result.tokenUrl !== undefined) {
+    const problem = urlProblem(result.tokenUrl, true);
+    if (problem) auth.fail('tokenUrl', problem);
+  }
+  if (type === 'OAUTH2_CLIENT_CREDENTIALS' && result.clientSecret === undefined && !existing?.hasClientSecret) auth.fail('clientSecret', 'is required');
+  if (type === 'OAUTH2_PASSWORD' && result.password === undefined && !existing?.hasPassword) auth.fail('password', 'is required');
+  if (!oauth) {
+    for (const field of ['tokenUrl', 'clientId', 'clientSecret', 'username', 'password', 'scope'] as const) {
+      if (result[field] !== undefined) auth.fail(field, 'only applies to OAuth2 connections');
+    }
+  }
+  input.merge(auth);
+  return result;
+}
+
+function readHeaders(input: InputReader): HeaderEntry[] {
+  const headers: HeaderEntry[] = [];
+  const seen = new Set<string>();
+  for (const header of input.objects('headers', MAX_HEADERS) ?? []) {
+    const name = header.string('name', { required: true, max: 100 });
+    const value = header.string('value', { required: true, min: 0, max: 4000 });
+    if (name !== undefined) {
+      const lower = name.toLowerCase();
+      if (!HEADER_NAME.test(name)) header.fail('name', 'is not a valid header name');
+      else if (RESERVED_HEADERS.has(lower)) header.fail('name', `"${name}" is set by Jobout and cannot be configured`);
+      else if (seen.has(lower)) header.fail('name', `"${name}" is given twice`);
+      seen.add(lower);
+    }
+    if (value !== undefined && /[\r\n\0]/.test(value)) header.fail('value', 'must not contain CR, LF or NUL');
+    input.merge(header);
+    if (name !== undefined && value !== undefined) headers.push({ name, value });
+  }
+  return headers;
+}
+
+/**
+ * Parses a full connection body. `existing` (on update) tells whether secrets are already stored, so they may be
+ * omitted.
+ */
+export function parseConnectionInput(raw: unknown, existing?: { hasClientSecret: boolean; hasPassword: boolean }): ConnectionInput {
+  if (!isPlainObject(raw)) throw new DomainError('BAD_USER_INPUT', 'The client connection must be an object');
+  const input = new InputReader(raw);
+  for (const field of input.unknownFields(['name', 'baseUrl', 'headers', 'timeoutMs', 'auth', 'id', 'createdAt', 'updatedAt'])) {
+    input.fail(field, 'is not a field of a client connection');
+  }
+  const name = input.string('name', { required: true, max: 255 });
+  const baseUrl = input.string('baseUrl', { required: true, max: 2000 });
+  if (baseUrl !== undefined) {
+    const problem = urlProblem(baseUrl, false);
+    if (problem) input.fail('baseUrl', problem);
+  }
+  const headers = readHeaders(input);
+  const timeoutMs = input.integer('timeoutMs', MIN_TIMEOUT_MS, MAX_TIMEOUT_MS) ?? null;
+  const auth = readAuth(input, existing);
+  if (auth.type !== 'NONE' && headers.some((header) => header.name.toLowerCase() === 'authorization')) {
+    input.fail('headers', 'an OAuth2 connection sets Authorization itself');
+  }
+  assertNoFieldErrors(input.errors, 'Invalid client connection');
+  return { name: name!, baseUrl: baseUrl!.replace(/\/+$/, ''), headers, timeoutMs, auth };
+}

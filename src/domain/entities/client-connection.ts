@@ -1,0 +1,62 @@
+import { OptionalProps, Entity, PrimaryKey, Property } from '@mikro-orm/core';
+
+export const AUTH_TYPES = ['NONE', 'OAUTH2_CLIENT_CREDENTIALS', 'OAUTH2_PASSWORD'] as const;
+export type AuthType = (typeof AUTH_TYPES)[number];
+
+export interface HeaderEntry {
+  name: string;
+  value: string;
+}
+
+/**
+ * A partner REST API: base URL, static headers, timeout and OAuth2 settings. `clientSecretEnc` and
+ * `passwordEnc` hold AES-256-GCM ciphertexts (see `auth/secret-box.ts`); the plaintext never leaves the sender.
+ */
+@Entity({ tableName: 'client_connection' })
+export class ClientConnection {
+  [OptionalProps]?: 'headers' | 'authType' | 'createdAt' | 'updatedAt';
+
+  /** Chosen by the service before the secrets are encrypted: each ciphertext is bound to its row id. */
+  @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
+  id!: string;
+
+  @Property({ type: 'text', unique: 'client_connection_name_key' })
+  name!: string;
+
+  @Property({ type: 'text' })
+  baseUrl!: string;
+
+  @Property({ type: 'json' })
+  headers: HeaderEntry[] = [];
+
+  /** Per-connection attempt deadline in ms; null = `JOBOUT_HTTP_TIMEOUT_MS`. */
+  @Property({ type: 'integer', nullable: true })
+  timeoutMs?: number | null;
+
+  @Property({ type: 'text' })
+  authType: AuthType = 'NONE';
+
+  @Property({ type: 'text', nullable: true })
+  tokenUrl?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  clientId?: string | null;
+
+  @Property({ type: 'text', nullable: true, hidden: true })
+  clientSecretEnc?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  username?: string | null;
+
+  @Property({ type: 'text', nullable: true, hidden: true })
+  passwordEnc?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  scope?: string | null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

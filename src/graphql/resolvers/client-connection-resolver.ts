@@ -1,0 +1,36 @@
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../context';
+import { ClientConnectionInput, ClientConnectionType } from '../types/client-connection';
+
+@Resolver()
+export class ClientConnectionResolver {
+  @Query(() => [ClientConnectionType])
+  clientConnections(@Ctx() { scope, services }: GraphQLContext) {
+    return services.connections.list(scope);
+  }
+
+  @Query(() => ClientConnectionType)
+  clientConnection(@Arg('id', () => ID) id: string, @Ctx() { scope, services }: GraphQLContext) {
+    return services.connections.get(scope, id);
+  }
+
+  @Mutation(() => ClientConnectionType)
+  createClientConnection(@Arg('input', () => ClientConnectionInput) input: ClientConnectionInput, @Ctx() { scope, services }: GraphQLContext) {
+    return services.connections.create(scope, input);
+  }
+
+  @Mutation(() => ClientConnectionType, { description: 'Replaces the settings; omitted secrets keep their stored value' })
+  updateClientConnection(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => ClientConnectionInput) input: ClientConnectionInput,
+    @Ctx() { scope, services }: GraphQLContext,
+  ) {
+    return services.connections.update(scope, id, input);
+  }
+
+  @Mutation(() => Boolean, { description: 'Fails with CONFLICT while an export job uses the connection' })
+  async deleteClientConnection(@Arg('id', () => ID) id: string, @Ctx() { scope, services }: GraphQLContext) {
+    await services.connections.delete(scope, id);
+    return true;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Apollo Server with hardened defaults (DESIGN "Hardened API defaults"): CSRF prevention, no batching, depth and
+ * alias limits, introspection and "did you mean" hints off in production, no stack traces, generic internal
+ * errors with a correlation id.
+ */
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from '../logger';
+import type { GraphQLContext } from './context';
+import { createFormatError } from './errors';
+import { queryLimits } from './limits';
+
+export function createApolloServer(options: { schema: GraphQLSchema; production: boolean; logger: Logger; plugins?: ApolloServerPlugin<GraphQLContext>[] }) {
+  return new ApolloServer<GraphQLContext>({
+    schema: options.schema,
+    introspection: !options.production,
+    hideSchemaDetailsFromClientErrors: options.production,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    validationRules: [queryLimits()],
+    formatError: createFormatError(options.logger),
+    plugins: [ApolloServerPluginLandingPageDisabled(), ...(options.plugins ?? [])],
+  });
+}

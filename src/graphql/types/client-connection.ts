@@ -1,0 +1,57 @@
+import { Field, GraphQLISODateTime, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { AuthTypeEnum } from './enums';
+
+@ObjectType('Header')
+export class HeaderType {
+  @Field(() => String) name!: string;
+  @Field(() => String) value!: string;
+}
+
+@ObjectType('ConnectionAuth', { description: 'OAuth2 settings. Secrets are write-only: only whether one is stored is shown.' })
+export class ConnectionAuthType {
+  @Field(() => AuthTypeEnum) type!: AuthTypeEnum;
+  @Field(() => String, { nullable: true }) tokenUrl!: string | null;
+  @Field(() => String, { nullable: true }) clientId!: string | null;
+  @Field(() => String, { nullable: true }) username!: string | null;
+  @Field(() => String, { nullable: true }) scope!: string | null;
+  @Field(() => Boolean) hasClientSecret!: boolean;
+  @Field(() => Boolean) hasPassword!: boolean;
+}
+
+@ObjectType('ClientConnection')
+export class ClientConnectionType {
+  @Field(() => ID) id!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String) baseUrl!: string;
+  @Field(() => [HeaderType]) headers!: HeaderType[];
+  @Field(() => Int, { nullable: true, description: 'Attempt deadline in ms; null = JOBOUT_HTTP_TIMEOUT_MS' }) timeoutMs!: number | null;
+  @Field(() => ConnectionAuthType) auth!: ConnectionAuthType;
+  @Field(() => GraphQLISODateTime) createdAt!: Date;
+  @Field(() => GraphQLISODateTime) updatedAt!: Date;
+}
+
+@InputType('HeaderInput')
+export class HeaderInput {
+  @Field(() => String) name!: string;
+  @Field(() => String) value!: string;
+}
+
+@InputType('ConnectionAuthInput')
+export class ConnectionAuthInput {
+  @Field(() => AuthTypeEnum) type!: AuthTypeEnum;
+  @Field(() => String, { nullable: true }) tokenUrl?: string;
+  @Field(() => String, { nullable: true }) clientId?: string;
+  @Field(() => String, { nullable: true, description: 'Write-only. On update, omit to keep the stored secret.' }) clientSecret?: string;
+  @Field(() => String, { nullable: true }) username?: string;
+  @Field(() => String, { nullable: true, description: 'Write-only. On update, omit to keep the stored password.' }) password?: string;
+  @Field(() => String, { nullable: true }) scope?: string;
+}
+
+@InputType('ClientConnectionInput')
+export class ClientConnectionInput {
+  @Field(() => String) name!: string;
+  @Field(() => String, { description: 'Absolute http(s) URL; job paths are appended to it' }) baseUrl!: string;
+  @Field(() => [HeaderInput], { nullable: true }) headers?: HeaderInput[];
+  @Field(() => Int, { nullable: true }) timeoutMs?: number;
+  @Field(() => ConnectionAuthInput, { nullable: true, description: 'Absent = no authentication' }) auth?: ConnectionAuthInput;
+}

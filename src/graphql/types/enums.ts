@@ -1,0 +1,34 @@
+import { registerEnumType } from 'type-graphql';
+
+/** GraphQL enums mirroring the domain's string unions (CONTRACT §3). */
+export enum ObjectTypeEnum {
+  ORDER = 'ORDER',
+  INCIDENT = 'INCIDENT',
+}
+registerEnumType(ObjectTypeEnum, { name: 'ObjectType', description: 'What an export job exports: an order logistic or an incident' });
+
+export enum ExportMethodEnum {
+  API_CLIENT = 'API_CLIENT',
+}
+registerEnumType(ExportMethodEnum, { name: 'ExportMethod' });
+
+export enum HttpMethodEnum {
+  POST = 'POST',
+  PUT = 'PUT',
+  PATCH = 'PATCH',
+}
+registerEnumType(HttpMethodEnum, { name: 'HttpMethod' });
+
+export enum PermissionEnum {
+  ADMIN = 'ADMIN',
+  USER = 'USER',
+  READER = 'READER',
+}
+registerEnumType(PermissionEnum, { name: 'Permission', description: 'ADMIN: everything; USER: read and write jobs and connections; READER: read only' });
+
+export enum AuthTypeEnum {
+  NONE = 'NONE',
+  OAUTH2_CLIENT_CREDENTIALS = 'OAUTH2_CLIENT_CREDENTIALS',
+  OAUTH2_PASSWORD = 'OAUTH2_PASSWORD',
+}
+registerEnumType(AuthTypeEnum, { name: 'AuthType' });

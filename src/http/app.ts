@@ -1,0 +1,78 @@
+/**
+ * The HTTP surface on one port: operational endpoints (no auth), GraphQL at /graphql, and a JSON error for
+ * bodies that are too large or malformed. Every request that touches data gets its own EntityManager fork.
+ */
+import type { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { GraphQLError } from 'graphql';
+import type { Authenticator } from '../auth/authenticator';
+import { DomainError } from '../domain/errors';
+import type { GraphQLContext } from '../graphql/context';
+import type { Logger } from '../logger';
+import type { Services } from '../services';
+
+export const BODY_LIMIT = '1mb';
+
+export interface AppDeps {
+  orm: MikroORM;
+  apollo: ApolloServer<GraphQLContext>;
+  authenticator: Authenticator;
+  services: Services;
+  logger: Logger;
+  /** Why the instance cannot take work now, or undefined when ready. */
+  notReadyReason: () => Promise<string | undefined>;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const reason = await deps.notReadyReason();
+    res.status(reason ? 503 : 200).json(reason ? { status: 'unavailable', reason } : { status: 'ready' });
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: BODY_LIMIT }),
+    expressMiddleware(deps.apollo, {
+      context: async ({ req }): Promise<GraphQLContext> => {
+        const em = deps.orm.em.fork();
+        try {
+          const principal = await deps.authenticator.authenticate(em, req.headers.authorization);
+          return { scope: { em, principal }, services: deps.services };
+        } catch (error) {
+          if (error instanceof DomainError) {
+            throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+          }
+          throw error;
+        }
+      },
+    }),
+  );
+
+  app.use(bodyErrorHandler(deps.logger));
+  return app;
+}
+
+/** body-parser failures (too large, malformed JSON) answer in the caller's protocol instead of an HTML page. */
+function bodyErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    const message = status === 413 ? `Request body larger than ${BODY_LIMIT}` : status < 500 ? 'Malformed request body' : 'Internal error';
+    if (status >= 500) logger.error('request failed', { path: req.path, error });
+    if (req.path.startsWith('/graphql') || req.baseUrl.startsWith('/graphql')) {
+      res.status(status).json({ errors: [{ message, extensions: { code } }] });
+    } else {
+      res.status(status).type('application/problem+json').json({ type: 'about:blank', title: message, status, code, errors: [] });
+    }
+  };
+}

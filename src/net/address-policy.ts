@@ -1,0 +1,61 @@
+/**
+ * Which network addresses an export may reach (SSRF guard). Only globally routable unicast addresses are
+ * allowed unless JOBOUT_ALLOW_PRIVATE_TARGETS=true: loopback, private, link-local (incl. the cloud metadata
+ * address), carrier-grade NAT, unspecified, multicast, reserved and unique-local ranges are refused, and IPv6
+ * forms that embed an IPv4 address (mapped, NAT64, 6to4, Teredo) are judged by that address.
+ *
+ * `checkUrlTarget` is the save-time check, for a clear error on input. The boundary is the connect-time check
+ * the sender applies to the address it actually dials (DNS can answer differently later).
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+const BLOCKED_HOSTNAMES = new Set(['localhost', 'metadata.google.internal', 'metadata', 'instance-data']);
+const LOOKUP_TIMEOUT_MS = 2000;
+
+/** IPv6 ranges that carry an IPv4 address in their low 32 bits. */
+const EMBEDDING_RANGES = new Set(['ipv4Mapped', 'rfc6052', '6to4', 'teredo', 'rfc6145']);
+
+export function isBlockedAddress(address: string): boolean {
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.process(address.replace(/^\[|\]$/g, ''));
+  } catch {
+    return true; // not an address we can judge: refuse
+  }
+  if (parsed.kind() === 'ipv6' && EMBEDDING_RANGES.has(parsed.range())) {
+    const bytes = parsed.toByteArray();
+    return isBlockedAddress(bytes.slice(-4).join('.')) || parsed.range() !== 'ipv4Mapped';
+  }
+  return parsed.range() !== 'unicast';
+}
+
+export function isBlockedHostname(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return BLOCKED_HOSTNAMES.has(host) || host.endsWith('.localhost') || host.endsWith('.internal');
+}
+
+async function resolveAll(hostname: string): Promise<string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string[]>((resolve) => {
+    timer = setTimeout(() => resolve([]), LOOKUP_TIMEOUT_MS);
+  });
+  try {
+    const lookedUp = lookup(hostname, { all: true, verbatim: true }).then((answers) => answers.map((answer) => answer.address));
+    return await Promise.race([lookedUp, timeout]);
+  } catch {
+    return []; // unresolvable now: the connect-time guard decides when it resolves
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Why `url` may not be an export target, or undefined when it may. */
+export async function checkUrlTarget(url: URL): Promise<string | undefined> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) return isBlockedAddress(host) ? `${host} is a private, loopback or reserved address` : undefined;
+  if (isBlockedHostname(host)) return `${host} is an internal host name`;
+  const blocked = (await resolveAll(host)).find(isBlockedAddress);
+  return blocked ? `${host} resolves to ${blocked}, a private, loopback or reserved address` : undefined;
+}

@@ -1,0 +1,228 @@
+/**
+ * Export jobs: every rule of CONTRACT §4, for GraphQL and REST alike. Supplier lists are store-scoped: a caller
+ * names and sees only suppliers of its stores, and a change it makes never touches suppliers it cannot see.
+ */
+import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { requireWriter } from '../auth/principal';
+import { ClientConnection, ExportJob, Supplier } from '../domain/entities';
+import type { HttpMethod, QueryParam } from '../domain/entities/export-job';
+import { assertNoFieldErrors, badInput, DomainError, notFound } from '../domain/errors';
+import { parseExportJobInput, type ExportJobInput } from '../domain/export-job-input';
+import type { MappingEntry } from '../domain/mapping';
+import { OBJECT_TYPES, type ObjectType } from '../domain/statuses';
+import { requireId } from './ids';
+import type { PageRequest } from './paging';
+import { canSeeSupplier } from './reference-data-service';
+import { pageOf, storeFilter, type Page, type Scope } from './scope';
+
+export interface ExportJobView {
+  id: string;
+  name: string;
+  exportMethod: 'API_CLIENT';
+  objectType: ObjectType;
+  clientConnectionId: string;
+  triggerStatuses: string[];
+  allowMultipleExports: boolean;
+  apiCall: { httpMethod: HttpMethod; path: string; queryParams: QueryParam[] };
+  mapping: MappingEntry[];
+  includeCustomFields: boolean;
+  /** Only the suppliers visible to the caller. */
+  suppliers: { externalId: string; name: string }[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ExportJobFilter {
+  supplierExternalIds?: string[];
+  objectType?: ObjectType;
+  search?: string;
+}
+
+export const JOB_SORT_FIELDS = ['name', 'createdAt', 'updatedAt'] as const;
+export type JobSortField = (typeof JOB_SORT_FIELDS)[number];
+
+const MAX_SUPPLIER_CHANGE = 1000;
+
+export class ExportJobService {
+  async list(scope: Scope, filter: ExportJobFilter, request: PageRequest<JobSortField>): Promise<Page<ExportJobView>> {
+    const where: FilterQuery<ExportJob> = {};
+    if (filter.objectType !== undefined) {
+      if (!OBJECT_TYPES.includes(filter.objectType)) throw badInput(`objectType must be one of ${OBJECT_TYPES.join(', ')}`, [{ field: 'objectType', message: 'unknown object type' }]);
+      where.objectType = filter.objectType;
+    }
+    if (filter.search) where.name = { $ilike: `%${filter.search.replace(/[\\%_]/g, '\\$&')}%` };
+    if (filter.supplierExternalIds && filter.supplierExternalIds.length > 0) {
+      // OR logic: jobs configured with any of the named suppliers. Invisible suppliers match nothing.
+      const suppliers = await this.visibleSuppliers(scope, filter.supplierExternalIds);
+      const rows: { export_job_id: string }[] = await scope.em
+        .getConnection()
+        .execute('select distinct export_job_id from export_job_supplier where supplier_id = any(?)', [suppliers.map((supplier) => supplier.id)]);
+      where.id = { $in: rows.map((row) => row.export_job_id) };
+    }
+    const [jobs, total] = await scope.em.findAndCount(ExportJob, where, {
+      populate: ['suppliers', 'suppliers.stores'],
+      orderBy: { [request.sort.field]: request.sort.direction, id: 'asc' },
+      limit: request.size,
+      offset: request.page * request.size,
+    });
+    return pageOf(
+      jobs.map((job) => this.view(scope, job)),
+      request.page,
+      request.size,
+      total,
+    );
+  }
+
+  async get(scope: Scope, id: string): Promise<ExportJobView> {
+    return this.view(scope, await this.load(scope.em, id));
+  }
+
+  async create(scope: Scope, raw: unknown): Promise<ExportJobView> {
+    requireWriter(scope.principal);
+    const input = parseExportJobInput(raw);
+    return scope.em.transactional(async (em) => {
+      const txScope = { ...scope, em };
+      const job = em.create(ExportJob, { id: randomUUID(), name: input.name, objectType: input.objectType, clientConnection: input.clientConnectionId, triggerStatuses: input.triggerStatuses, httpMethod: input.apiCall.httpMethod, path: input.apiCall.path });
+      await this.apply(txScope, job, input, []);
+      return this.view(txScope, job);
+    });
+  }
+
+  /** Full replacement (PUT): omitted optional fields return to their defaults. */
+  async replace(scope: Scope, id: string, raw: unknown): Promise<ExportJobView> {
+    requireWriter(scope.principal);
+    const input = parseExportJobInput(raw);
+    return scope.em.transactional(async (em) => {
+      const txScope = { ...scope, em };
+      const job = await this.load(em, id, true);
+      const hidden = job.suppliers.getItems().filter((supplier) => !canSeeSupplier(txScope, supplier));
+      await this.apply(txScope, job, input, hidden);
+      return this.view(txScope, job);
+    });
+  }
+
+  /** Irreversible. */
+  async delete(scope: Scope, id: string): Promise<void> {
+    requireWriter(scope.principal);
+    await scope.em.transactional(async (em) => {
+      const job = await this.load(em, id, true);
+      em.remove(job);
+    });
+  }
+
+  /** ADM-JOBOUT-200: merges suppliers into the job; duplicates are ignored; unknown ones are a 400 listing them. */
+  async addSuppliers(scope: Scope, id: string, rawIds: unknown): Promise<ExportJobView> {
+    requireWriter(scope.principal);
+    const externalIds = parseSupplierChange(rawIds);
+    return scope.em.transactional(async (em) => {
+      const txScope = { ...scope, em };
+      const job = await this.load(em, id, true);
+      const suppliers = await this.requireVisibleSuppliers(txScope, externalIds);
+      job.suppliers.add(suppliers.filter((supplier) => !job.suppliers.contains(supplier)));
+      job.updatedAt = new Date();
+      await em.flush();
+      return this.view(txScope, job);
+    });
+  }
+
+  /**
+   * ADM-JOBOUT-300: removes the named suppliers; absent (or invisible) ones are ignored. A job left without
+   * suppliers exports for every supplier.
+   */
+  async removeSuppliers(scope: Scope, id: string, rawIds: unknown): Promise<ExportJobView> {
+    requireWriter(scope.principal);
+    const externalIds = parseSupplierChange(rawIds);
+    return scope.em.transactional(async (em) => {
+      const txScope = { ...scope, em };
+      const job = await this.load(em, id, true);
+      const removed = job.suppliers.getItems().filter((supplier) => externalIds.includes(supplier.externalId) && canSeeSupplier(txScope, supplier));
+      job.suppliers.remove(removed);
+      job.updatedAt = new Date();
+      await em.flush();
+      return this.view(txScope, job);
+    });
+  }
+
+  private async apply(scope: Scope, job: ExportJob, input: ExportJobInput, hiddenSuppliers: Supplier[]): Promise<void> {
+    const { em } = scope;
+    const connection = await em.findOne(ClientConnection, { id: input.clientConnectionId });
+    if (!connection) throw badInput(`Client connection ${input.clientConnectionId} does not exist`, [{ field: 'clientConnectionId', message: 'unknown client connection' }]);
+    const suppliers = await this.requireVisibleSuppliers(scope, input.supplierExternalIds);
+    const clash = await em.findOne(ExportJob, { name: input.name, id: { $ne: job.id } });
+    if (clash) throw new DomainError('NAME_TAKEN', `An export job named "${input.name}" exists`, [{ field: 'name', message: 'must be unique' }]);
+
+    job.name = input.name;
+    job.objectType = input.objectType;
+    job.clientConnection = connection;
+    job.triggerStatuses = input.triggerStatuses;
+    job.allowMultipleExports = input.allowMultipleExports;
+    job.httpMethod = input.apiCall.httpMethod;
+    job.path = input.apiCall.path;
+    job.queryParams = input.apiCall.queryParams;
+    job.mapping = input.mapping;
+    job.includeCustomFields = input.includeCustomFields;
+    job.suppliers.set([...hiddenSuppliers, ...suppliers]);
+    job.updatedAt = new Date();
+    try {
+      await em.persist(job).flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw new DomainError('NAME_TAKEN', `An export job named "${input.name}" exists`, [{ field: 'name', message: 'must be unique' }]);
+      throw error;
+    }
+  }
+
+  private async load(em: EntityManager, id: string, forUpdate = false): Promise<ExportJob> {
+    const job = await em.findOne(ExportJob, { id: requireId(id, 'id') }, { populate: ['suppliers', 'suppliers.stores'], ...(forUpdate ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {}) });
+    if (!job) throw notFound('Export job', id);
+    return job;
+  }
+
+  private async visibleSuppliers(scope: Scope, externalIds: string[]): Promise<Supplier[]> {
+    const stores = storeFilter(scope);
+    return scope.em.find(Supplier, { externalId: { $in: externalIds }, ...(stores === undefined ? {} : { stores: { id: { $in: stores } } }) }, { populate: ['stores'] });
+  }
+
+  /** Suppliers by external id; any the caller cannot see is reported, like one that does not exist. */
+  private async requireVisibleSuppliers(scope: Scope, externalIds: string[]): Promise<Supplier[]> {
+    if (externalIds.length === 0) return [];
+    const suppliers = await this.visibleSuppliers(scope, externalIds);
+    const unknown = externalIds.filter((externalId) => !suppliers.some((supplier) => supplier.externalId === externalId));
+    assertNoFieldErrors(unknown.length ? [{ field: 'supplierExternalIds', message: `unknown suppliers: ${unknown.join(', ')}` }] : [], 'Unknown suppliers');
+    return suppliers;
+  }
+
+  private view(scope: Scope, job: ExportJob): ExportJobView {
+    return {
+      id: job.id,
+      name: job.name,
+      exportMethod: job.exportMethod,
+      objectType: job.objectType,
+      clientConnectionId: typeof job.clientConnection === 'string' ? job.clientConnection : job.clientConnection.id,
+      triggerStatuses: job.triggerStatuses,
+      allowMultipleExports: job.allowMultipleExports,
+      apiCall: { httpMethod: job.httpMethod, path: job.path, queryParams: job.queryParams },
+      mapping: job.mapping,
+      includeCustomFields: job.includeCustomFields,
+      suppliers: job.suppliers
+        .getItems()
+        .filter((supplier) => canSeeSupplier(scope, supplier))
+        .map((supplier) => ({ externalId: supplier.externalId, name: supplier.name }))
+        .sort((a, b) => a.externalId.localeCompare(b.externalId)),
+      createdAt: job.createdAt,
+      updatedAt: job.updatedAt,
+    };
+  }
+}
+
+/** Body of the supplier PATCH/DELETE: `supplierExternalIds` with at least one element. */
+function parseSupplierChange(raw: unknown): string[] {
+  const field = 'supplierExternalIds';
+  if (!Array.isArray(raw)) throw badInput(`${field} must be an array of supplier external ids`, [{ field, message: 'must be an array of strings' }]);
+  if (raw.length === 0) throw badInput(`${field} must contain at least one element`, [{ field, message: 'must contain at least one element' }]);
+  if (raw.length > MAX_SUPPLIER_CHANGE) throw badInput(`${field} must have at most ${MAX_SUPPLIER_CHANGE} elements`, [{ field, message: 'too many elements' }]);
+  const bad = raw.findIndex((item) => typeof item !== 'string' || item.length === 0 || item.length > 255);
+  if (bad >= 0) throw badInput(`${field}[${bad}] must be a non-empty string`, [{ field: `${field}[${bad}]`, message: 'must be a non-empty string' }]);
+  return [...new Set(raw as string[])];
+}

@@ -1,0 +1,23 @@
+import type { SecretBox } from '../auth/secret-box';
+import { ConnectionService } from './connection-service';
+import { ExportJobService } from './export-job-service';
+import { OperatorService } from './operator-service';
+import { ReferenceDataService } from './reference-data-service';
+
+/** The service layer: every rule lives here; GraphQL resolvers and REST handlers only adapt to it. */
+export interface Services {
+  referenceData: ReferenceDataService;
+  operators: OperatorService;
+  connections: ConnectionService;
+  jobs: ExportJobService;
+}
+
+export function createServices(deps: { secrets: SecretBox; allowPrivateTargets: boolean }): Services {
+  const referenceData = new ReferenceDataService();
+  return {
+    referenceData,
+    operators: new OperatorService(referenceData),
+    connections: new ConnectionService(deps.secrets, { allowPrivateTargets: deps.allowPrivateTargets }),
+    jobs: new ExportJobService(),
+  };
+}
