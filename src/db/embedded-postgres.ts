@@ -12,7 +12,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, userInfo } from 'node:os';
 import path from 'node:path';
@@ -177,6 +177,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   const bin = await loadBinaries();
   const user = serverUser();
+  // The server user must be able to reach PGDATA through our directory (mkdtemp makes it 0700).
+  if (user) chmodSync(dir, statSync(dir).mode | 0o011);
   if (!existsSync(path.join(pgdata, 'PG_VERSION'))) {
     options.log(`initialising embedded PostgreSQL in ${pgdata}`);
     runInitdb(bin, pgdata, password, user);

@@ -1,0 +1,8 @@
+export const TEMPLATE_DATABASE = 'jobout_template';
+
+/** The same server, another database. */
+export function databaseUrlFor(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
