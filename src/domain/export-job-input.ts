@@ -34,7 +34,7 @@ const WRITABLE_FIELDS = [
   'supplierExternalIds',
 ] as const;
 /** Read-only fields a client may echo back from a GET; they are ignored, not refused. */
-const READ_ONLY_FIELDS = ['id', 'createdAt', 'updatedAt', 'lastSuccessAt', 'lastFailureAt', 'consecutiveFailures', 'failedExports'];
+export const READ_ONLY_FIELDS = ['id', 'createdAt', 'updatedAt', 'lastSuccessAt', 'lastFailureAt', 'consecutiveFailures', 'failedExports'];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string) => UUID.test(value);

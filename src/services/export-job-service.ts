@@ -42,8 +42,11 @@ export interface ExportJobFilter {
 
 export const JOB_SORT_FIELDS = ['name', 'createdAt', 'updatedAt'] as const;
 export type JobSortField = (typeof JOB_SORT_FIELDS)[number];
+/** Newest first, when a list request names no sort. */
+export const DEFAULT_JOB_SORT: PageRequest<JobSortField>['sort'] = { field: 'createdAt', direction: 'desc' };
 
-const MAX_SUPPLIER_CHANGE = 1000;
+/** Most supplier external ids one supplier PATCH/DELETE may name. */
+export const MAX_SUPPLIER_CHANGE = 1000;
 
 export class ExportJobService {
   async list(scope: Scope, filter: ExportJobFilter, request: PageRequest<JobSortField>): Promise<Page<ExportJobView>> {
@@ -56,10 +59,7 @@ export class ExportJobService {
     if (filter.supplierExternalIds && filter.supplierExternalIds.length > 0) {
       // OR logic: jobs configured with any of the named suppliers. Invisible suppliers match nothing.
       const suppliers = await this.visibleSuppliers(scope, filter.supplierExternalIds);
-      const rows: { export_job_id: string }[] = await scope.em
-        .getConnection()
-        .execute('select distinct export_job_id from export_job_supplier where supplier_id = any(?)', [suppliers.map((supplier) => supplier.id)]);
-      where.id = { $in: rows.map((row) => row.export_job_id) };
+      where.suppliers = { id: { $in: suppliers.map((supplier) => supplier.id) } };
     }
     const [jobs, total] = await scope.em.findAndCount(ExportJob, where, {
       populate: ['suppliers', 'suppliers.stores'],

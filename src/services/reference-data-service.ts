@@ -96,7 +96,7 @@ export class ReferenceDataService {
       const { stores, errors } = await this.visibleStores(txScope, storeExternalIds!, 'storeExternalIds');
       assertNoFieldErrors(errors, 'Invalid supplier');
       // Upsert on the unique external id first, so two concurrent upserts of one supplier cannot both insert.
-      await em.getConnection().execute(
+      await em.execute(
         `insert into supplier (external_id, name) values (?, ?)
          on conflict (external_id) do update set name = excluded.name, updated_at = now()`,
         [externalId!, name!],
