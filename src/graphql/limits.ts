@@ -30,13 +30,13 @@ export function queryLimits(maxDepth = MAX_QUERY_DEPTH, maxAliases = MAX_ALIASES
     return {
       Field(node) {
         if (node.alias && ++aliases === maxAliases + 1) {
-          context.reportError(new GraphQLError(`Too many aliased fields: at most ${maxAliases}`, { nodes: [node], extensions: { code: 'QUERY_TOO_COMPLEX' } }));
+          context.reportError(new GraphQLError(`Too many aliased fields: at most ${maxAliases}`, { nodes: [node] }));
         }
       },
       OperationDefinition(node) {
         const depth = depthOf(node.selectionSet, new Set());
         if (depth > maxDepth) {
-          context.reportError(new GraphQLError(`Query is too deep: at most ${maxDepth} levels`, { nodes: [node], extensions: { code: 'QUERY_TOO_COMPLEX' } }));
+          context.reportError(new GraphQLError(`Query is too deep: at most ${maxDepth} levels`, { nodes: [node] }));
         }
       },
     };
