@@ -1,19 +1,23 @@
 /**
- * The HTTP surface on one port: operational endpoints (no auth), GraphQL at /graphql, and a JSON error for
- * bodies that are too large or malformed. Every request that touches data gets its own EntityManager fork.
+ * The HTTP surface on one port: operational endpoints (no auth), GraphQL at /graphql, the REST routes, and a
+ * JSON error for bodies that are too large or malformed (problem+json outside GraphQL). Every request that
+ * touches data gets its own EntityManager fork.
  */
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Authenticator } from '../auth/authenticator';
 import { DomainError } from '../domain/errors';
 import type { GraphQLContext } from '../graphql/context';
 import type { Logger } from '../logger';
+import { problemErrorHandler } from '../rest/problem';
+import { createRestRouter } from '../rest/router';
 import type { Services } from '../services';
+import { BODY_LIMIT } from './limits';
 
-export const BODY_LIMIT = '1mb';
+export { BODY_LIMIT };
 
 export interface AppDeps {
   orm: MikroORM;
@@ -57,22 +61,27 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
+  app.use(createRestRouter(deps));
+
   app.use(bodyErrorHandler(deps.logger));
   return app;
 }
 
-/** body-parser failures (too large, malformed JSON) answer in the caller's protocol instead of an HTML page. */
+/**
+ * Errors answer in the caller's protocol instead of an HTML page: GraphQL's error list under /graphql (body-parser
+ * failures: too large, malformed JSON), problem+json everywhere else (the REST routes' errors).
+ */
 function bodyErrorHandler(logger: Logger): ErrorRequestHandler {
+  const problems = problemErrorHandler(logger);
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
+    if (!isGraphQLPath(req)) return problems(error, req, res, next);
     const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
     const message = status === 413 ? `Request body larger than ${BODY_LIMIT}` : status < 500 ? 'Malformed request body' : 'Internal error';
     if (status >= 500) logger.error('request failed', { path: req.path, error });
-    if (req.path.startsWith('/graphql') || req.baseUrl.startsWith('/graphql')) {
-      res.status(status).json({ errors: [{ message, extensions: { code } }] });
-    } else {
-      res.status(status).type('application/problem+json').json({ type: 'about:blank', title: message, status, code, errors: [] });
-    }
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
   };
 }
+
+const isGraphQLPath = (req: Request) => req.path.startsWith('/graphql') || req.baseUrl.startsWith('/graphql');

@@ -13,28 +13,21 @@ export const JSON_MEDIA_TYPES = ['application/json', 'application/*+json'];
 const parseJson = express.json({ limit: BODY_LIMIT, type: JSON_MEDIA_TYPES, strict: true });
 
 /**
- * A JSON body: 415 for a body of another media type, 400 when there is no body at all (when required),
- * then express.json (413 past the limit, 400 on a syntax error; both answered as problems).
+ * A required JSON body: 400 when there is none, 415 for a body of another media type, then express.json
+ * (413 past the limit, 400 on a syntax error or a top-level scalar; all answered as problems).
  */
-export function jsonBody(options: { required: boolean }): RequestHandler {
-  return (req, res, next) => {
-    const match = req.is(JSON_MEDIA_TYPES);
-    if (match === false) {
-      return next(new HttpProblem('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json, not ${req.get('content-type') || 'absent'}`, [], { Accept: 'application/json' }));
-    }
-    if (match === null) {
-      if (options.required) return next(new HttpProblem('BAD_REQUEST', 'This request needs a JSON body (Content-Type: application/json)'));
-      req.body = undefined;
-      return next();
-    }
-    parseJson(req, res, next);
-  };
-}
+export const jsonBody: RequestHandler = (req, res, next) => {
+  // type-is counts `Content-Length: 0` as a body; here it is none.
+  const match = req.headers['content-length'] === '0' ? null : req.is(JSON_MEDIA_TYPES);
+  if (match === null) return next(new HttpProblem('BAD_REQUEST', 'This request needs a JSON body (Content-Type: application/json)'));
+  if (match === false) return next(new HttpProblem('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json, not ${req.get('content-type') || 'absent'}`));
+  parseJson(req, res, next);
+};
 
 /** The body as a JSON object, or a 400 describing what was expected. */
-export function objectBody(req: Request, expected: string): Record<string, unknown> {
-  if (!isPlainObject(req.body)) throw badInput(`The body must be a JSON object: ${expected}`);
-  return req.body;
+export function objectBody(body: unknown, expected: string): Record<string, unknown> {
+  if (!isPlainObject(body)) throw badInput(`The body must be a JSON object: ${expected}`);
+  return body;
 }
 
 /** Query parameters as Express's "simple" parser leaves them: a string, or an array when repeated. */
