@@ -67,6 +67,7 @@ export function parseExportJobInput(raw: unknown): ExportJobInput {
   const apiCall = readApiCall(input);
   const mapping = readMapping(input, objectType);
   const includeCustomFields = input.boolean('includeCustomFields', false);
+  if (includeCustomFields && objectType === 'INCIDENT') input.fail('includeCustomFields', 'is only available for ORDER jobs (incidents have no custom fields)');
   const supplierExternalIds = input.stringList('supplierExternalIds', { max: MAX_SUPPLIERS }) ?? [];
 
   assertNoFieldErrors(input.errors, 'Invalid export job');

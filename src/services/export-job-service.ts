@@ -85,7 +85,7 @@ export class ExportJobService {
     return scope.em.transactional(async (em) => {
       const txScope = { ...scope, em };
       const job = em.create(ExportJob, { id: randomUUID(), name: input.name, objectType: input.objectType, clientConnection: input.clientConnectionId, triggerStatuses: input.triggerStatuses, httpMethod: input.apiCall.httpMethod, path: input.apiCall.path });
-      await this.apply(txScope, job, input, []);
+      await this.apply(txScope, job, input, [], true);
       return this.view(txScope, job);
     });
   }
@@ -98,16 +98,21 @@ export class ExportJobService {
       const txScope = { ...scope, em };
       const job = await this.load(em, id, true);
       const hidden = job.suppliers.getItems().filter((supplier) => !canSeeSupplier(txScope, supplier));
-      await this.apply(txScope, job, input, hidden);
+      await this.apply(txScope, job, input, hidden, false);
       return this.view(txScope, job);
     });
   }
 
-  /** Irreversible. */
+  /** Irreversible. Exports not yet sent are CANCELLED; one in flight finishes and is recorded. */
   async delete(scope: Scope, id: string): Promise<void> {
     requireWriter(scope.principal);
     await scope.em.transactional(async (em) => {
       const job = await this.load(em, id, true);
+      await em.execute(
+        `update export set state = 'CANCELLED', next_attempt_at = null, finished_at = now(), updated_at = now()
+         where job_id = ? and state in ('PENDING', 'RETRY_SCHEDULED')`,
+        [job.id],
+      );
       em.remove(job);
     });
   }
@@ -121,7 +126,7 @@ export class ExportJobService {
       const job = await this.load(em, id, true);
       const suppliers = await this.requireVisibleSuppliers(txScope, externalIds);
       job.suppliers.add(suppliers.filter((supplier) => !job.suppliers.contains(supplier)));
-      job.updatedAt = new Date();
+      job.updatedAt = await databaseNow(em);
       await em.flush();
       return this.view(txScope, job);
     });
@@ -139,13 +144,13 @@ export class ExportJobService {
       const job = await this.load(em, id, true);
       const removed = job.suppliers.getItems().filter((supplier) => externalIds.includes(supplier.externalId) && canSeeSupplier(txScope, supplier));
       job.suppliers.remove(removed);
-      job.updatedAt = new Date();
+      job.updatedAt = await databaseNow(em);
       await em.flush();
       return this.view(txScope, job);
     });
   }
 
-  private async apply(scope: Scope, job: ExportJob, input: ExportJobInput, hiddenSuppliers: Supplier[]): Promise<void> {
+  private async apply(scope: Scope, job: ExportJob, input: ExportJobInput, hiddenSuppliers: Supplier[], isNew: boolean): Promise<void> {
     const { em } = scope;
     const connection = await em.findOne(ClientConnection, { id: input.clientConnectionId });
     if (!connection) throw badInput(`Client connection ${input.clientConnectionId} does not exist`, [{ field: 'clientConnectionId', message: 'unknown client connection' }]);
@@ -164,7 +169,8 @@ export class ExportJobService {
     job.mapping = input.mapping;
     job.includeCustomFields = input.includeCustomFields;
     job.suppliers.set([...hiddenSuppliers, ...suppliers]);
-    job.updatedAt = new Date();
+    job.updatedAt = await databaseNow(em);
+    if (isNew) job.createdAt = job.updatedAt;
     try {
       await em.persist(job).flush();
     } catch (error) {
@@ -214,6 +220,15 @@ export class ExportJobService {
       updatedAt: job.updatedAt,
     };
   }
+}
+
+/**
+ * The database's clock for `updatedAt`: the dispatcher compares it with status change times (also database
+ * time) to decide which changes a job sees, so no application-server clock skew enters that rule.
+ */
+async function databaseNow(em: EntityManager): Promise<Date> {
+  const [row] = await em.execute<{ now: Date }[]>('select now() as now');
+  return new Date(row.now);
 }
 
 /** Body of the supplier PATCH/DELETE: `supplierExternalIds` with at least one element. */

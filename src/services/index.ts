@@ -1,6 +1,8 @@
 import type { SecretBox } from '../auth/secret-box';
 import { ConnectionService } from './connection-service';
 import { ExportJobService } from './export-job-service';
+import { ExportService } from './export-service';
+import { IngestService } from './ingest-service';
 import { OperatorService } from './operator-service';
 import { ReferenceDataService } from './reference-data-service';
 
@@ -10,6 +12,8 @@ export interface Services {
   operators: OperatorService;
   connections: ConnectionService;
   jobs: ExportJobService;
+  exports: ExportService;
+  ingest: IngestService;
 }
 
 export function createServices(deps: { secrets: SecretBox; allowPrivateTargets: boolean }): Services {
@@ -19,5 +23,7 @@ export function createServices(deps: { secrets: SecretBox; allowPrivateTargets: 
     operators: new OperatorService(referenceData),
     connections: new ConnectionService(deps.secrets, { allowPrivateTargets: deps.allowPrivateTargets }),
     jobs: new ExportJobService(),
+    exports: new ExportService(),
+    ingest: new IngestService(),
   };
 }

@@ -1,0 +1,215 @@
+/**
+ * The dispatch loop of one instance: outbox -> exports -> claimed sends -> settled attempts.
+ *
+ * NOTIFY is only a hint (see listener.ts): every pass drains the outbox, and the loop also wakes on a safety
+ * poll. Before sleeping it raises `dispatch_wakeup.idle` so writers notify again, then looks once more, so a
+ * change committed in between is not left for the poll. At most `concurrency` sends are in flight; results are
+ * settled in batches by one flusher. No exception escapes the loop: a failed pass is logged and retried after a
+ * pause.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { RetryPolicy } from '../config';
+import { secretContext, type SecretBox } from '../auth/secret-box';
+import type { Logger } from '../logger';
+import type { ConnectionTarget, OutboundRequest, Sender, SendOutcome } from './sender';
+import { claimExports, type ClaimedExport } from './sql/claim-exports';
+import { recordExports } from './sql/record-exports';
+import { settleAttempts, type AttemptResult, type SettledExport } from './sql/settle-attempts';
+
+/** Outbox rows recorded per transaction. */
+export const RECORD_BATCH = 500;
+/** Wake-up without a notification: bounds the delay of a missed NOTIFY and picks up work of other instances. */
+export const SAFETY_POLL_MS = 1_000;
+/** Pause after a failed pass (database down, ...), so an outage does not spin the loop. */
+export const ERROR_PAUSE_MS = 1_000;
+
+export interface DispatcherOptions {
+  concurrency: number;
+  httpTimeoutMs: number;
+  retry: RetryPolicy;
+}
+
+export class Dispatcher {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private pendingWake = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly results: AttemptResult[] = [];
+  private flushing: Promise<void> | undefined;
+  private idleFlag: boolean | undefined;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly sender: Sender,
+    private readonly secrets: SecretBox,
+    private readonly options: DispatcherOptions,
+    private readonly logger: Logger,
+    private readonly onSettled: (settled: SettledExport[]) => void = () => {},
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** A hint that there may be work: ends the current wait early. */
+  wake(): void {
+    this.pendingWake = true;
+    this.wakeUp?.();
+  }
+
+  get activeSends(): number {
+    return this.inFlight.size;
+  }
+
+  /** Stops claiming, waits for in-flight sends up to `graceMs`, settles what finished. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake();
+    await this.loop;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.inFlight), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    await this.flush();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        if (await this.pass()) continue;
+        await this.setIdle(true);
+        if (await this.pass()) continue; // a change committed before writers saw the flag
+        await this.sleep(SAFETY_POLL_MS);
+        if (this.running) await this.setIdle(false);
+      } catch (error) {
+        this.logger.error('dispatch pass failed; retrying', { error });
+        await this.sleep(ERROR_PAUSE_MS);
+      }
+    }
+  }
+
+  /** One round of work; true when it did something (so the loop goes on without waiting). */
+  private async pass(): Promise<boolean> {
+    const em = this.orm.em.fork();
+    const recorded = await recordExports(em, RECORD_BATCH);
+    const free = this.options.concurrency - this.inFlight.size;
+    const claimed = free > 0 ? await claimExports(em, { states: ['PENDING'], limit: free, defaultTimeoutMs: this.options.httpTimeoutMs }) : [];
+    for (const claim of claimed) this.startSend(claim);
+    return recorded.changes > 0 || claimed.length > 0;
+  }
+
+  private startSend(claim: ClaimedExport): void {
+    const send = this.deliver(claim).finally(() => {
+      this.inFlight.delete(send);
+      this.wake(); // a slot is free
+    });
+    this.inFlight.add(send);
+  }
+
+  private async deliver(claim: ClaimedExport): Promise<void> {
+    const startedAt = new Date();
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.sender.send(this.request(claim));
+    } catch (error) {
+      // The sender reports failures as outcomes; anything thrown here is a bug, recorded like a failure.
+      outcome = { kind: 'failed', errorClass: 'OTHER', error: error instanceof Error ? error.message : String(error), durationMs: Date.now() - startedAt.getTime() };
+    }
+    this.results.push(attemptResult(claim, startedAt, outcome));
+    this.scheduleFlush();
+  }
+
+  private request(claim: ClaimedExport): OutboundRequest {
+    return {
+      exportId: claim.id,
+      attempt: claim.attempt,
+      method: claim.httpMethod,
+      connection: this.target(claim.connection),
+      path: claim.path,
+      queryParams: claim.queryParams,
+      body: claim.payload,
+    };
+  }
+
+  private target(connection: ClaimedExport['connection']): ConnectionTarget {
+    const open = (sealed: string | null, field: 'clientSecret' | 'password') => (sealed ? this.secrets.open(sealed, secretContext(connection.id, field)) : null);
+    return {
+      id: connection.id,
+      baseUrl: connection.baseUrl,
+      headers: connection.headers,
+      timeoutMs: connection.timeoutMs,
+      auth: {
+        type: connection.authType,
+        tokenUrl: connection.tokenUrl,
+        clientId: connection.clientId,
+        clientSecret: open(connection.clientSecretEnc, 'clientSecret'),
+        username: connection.username,
+        password: open(connection.passwordEnc, 'password'),
+        scope: connection.scope,
+      },
+    };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      if (this.results.length > 0) this.scheduleFlush();
+    });
+  }
+
+  /** Settles every result gathered so far; results that arrive meanwhile form the next batch. */
+  private async flush(): Promise<void> {
+    while (this.results.length > 0) {
+      const batch = this.results.splice(0, this.results.length);
+      try {
+        this.onSettled(await settleAttempts(this.orm.em.fork(), batch, this.options.retry));
+      } catch (error) {
+        // The leases of this batch expire and the sweeper resends: at-least-once, never lost.
+        this.logger.error('could not record attempt results; their exports will be reclaimed after the lease', { error, exports: batch.map((r) => r.exportId) });
+      }
+    }
+  }
+
+  private async setIdle(idle: boolean): Promise<void> {
+    if (this.idleFlag === idle) return;
+    await this.orm.em.fork().execute('update dispatch_wakeup set idle = ? where id = 1 and idle is distinct from ?', [idle, idle]);
+    this.idleFlag = idle;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.pendingWake || !this.running) {
+      this.pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wakeUp = undefined;
+        self.pendingWake = false;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}
+
+/** PostgreSQL text cannot hold NUL characters, which a partner's binary answer may contain. */
+const storable = (text: string | null) => (text === null ? null : text.replace(/\u0000/g, '\ufffd'));
+
+function attemptResult(claim: ClaimedExport, startedAt: Date, outcome: SendOutcome): AttemptResult {
+  const base = { exportId: claim.id, leaseToken: claim.leaseToken, attempt: claim.attempt, startedAt, finishedAt: new Date(), durationMs: outcome.durationMs };
+  switch (outcome.kind) {
+    case 'delivered':
+      return { ...base, succeeded: true, httpStatus: outcome.httpStatus, excerpt: storable(outcome.excerpt), errorClass: null, error: null };
+    case 'rejected':
+      return { ...base, succeeded: false, httpStatus: outcome.httpStatus, excerpt: storable(outcome.excerpt), errorClass: 'HTTP_STATUS', error: `partner answered ${outcome.httpStatus}` };
+    case 'failed':
+      return { ...base, succeeded: false, httpStatus: null, excerpt: null, errorClass: outcome.errorClass, error: storable(outcome.error) };
+  }
+}

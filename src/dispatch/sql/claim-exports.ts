@@ -1,0 +1,95 @@
+/**
+ * Claims exports for sending in one statement: SKIP LOCKED picks rows no other instance holds, and each claimed
+ * row gets a fresh lease token, a lease end (attempt deadline twice — the OAuth token fetch shares it — plus a
+ * margin) and its attempt number. Nothing is held open while the request is in flight.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AuthType } from '../../domain/entities/client-connection';
+import type { HttpMethod } from '../../domain/entities/export-job';
+
+/** Time to record the outcome after the deadline has passed. */
+export const LEASE_MARGIN_MS = 5_000;
+
+export interface ClaimedExport {
+  id: string;
+  leaseToken: string;
+  attempt: number;
+  jobId: string;
+  jobName: string;
+  objectType: string;
+  objectReference: string;
+  triggerStatus: string;
+  payload: string;
+  httpMethod: HttpMethod;
+  path: string;
+  queryParams: { name: string; value: string }[];
+  connection: {
+    id: string;
+    baseUrl: string;
+    headers: { name: string; value: string }[];
+    timeoutMs: number | null;
+    authType: AuthType;
+    tokenUrl: string | null;
+    clientId: string | null;
+    clientSecretEnc: string | null;
+    username: string | null;
+    passwordEnc: string | null;
+    scope: string | null;
+  };
+}
+
+const CLAIM_SQL = `
+  with picked as (
+    select e.id, 2 * coalesce(c.timeout_ms, ?) + ? as lease_ms
+    from export e join export_job j on j.id = e.job_id join client_connection c on c.id = j.client_connection_id
+    where e.state = any(?::text[]) and e.next_attempt_at <= now()
+    order by e.next_attempt_at, e.id
+    limit ?
+    for update of e skip locked
+  ), claimed as (
+    update export e set state = 'SENDING', attempts = e.attempts + 1, lease_token = gen_random_uuid(),
+                        lease_until = now() + picked.lease_ms * interval '1 millisecond', next_attempt_at = null, updated_at = now()
+    from picked where e.id = picked.id
+    returning e.id, e.lease_token, e.attempts, e.job_id, e.job_name, e.object_type, e.object_reference, e.trigger_status, e.payload
+  )
+  select cl.*, j.http_method, j.path, j.query_params, c.id as connection_id, c.base_url, c.headers, c.timeout_ms, c.auth_type,
+         c.token_url, c.client_id, c.client_secret_enc, c.username, c.password_enc, c.scope
+  from claimed cl join export_job j on j.id = cl.job_id join client_connection c on c.id = j.client_connection_id`;
+
+type Row = Record<string, any>;
+const parseJson = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
+
+export async function claimExports(
+  em: EntityManager,
+  options: { states: ('PENDING' | 'RETRY_SCHEDULED')[]; limit: number; defaultTimeoutMs: number },
+): Promise<ClaimedExport[]> {
+  if (options.limit <= 0) return [];
+  const rows = await em.execute<Row[]>(CLAIM_SQL, [options.defaultTimeoutMs, LEASE_MARGIN_MS, `{${options.states.join(',')}}`, options.limit]);
+  return rows.map((row) => ({
+    id: row.id,
+    leaseToken: row.lease_token,
+    attempt: row.attempts,
+    jobId: row.job_id,
+    jobName: row.job_name,
+    objectType: row.object_type,
+    objectReference: row.object_reference,
+    triggerStatus: row.trigger_status,
+    payload: row.payload,
+    httpMethod: row.http_method,
+    path: row.path,
+    queryParams: parseJson(row.query_params),
+    connection: {
+      id: row.connection_id,
+      baseUrl: row.base_url,
+      headers: parseJson(row.headers),
+      timeoutMs: row.timeout_ms,
+      authType: row.auth_type,
+      tokenUrl: row.token_url,
+      clientId: row.client_id,
+      clientSecretEnc: row.client_secret_enc,
+      username: row.username,
+      passwordEnc: row.password_enc,
+      scope: row.scope,
+    },
+  }));
+}

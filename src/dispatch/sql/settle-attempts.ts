@@ -1,0 +1,91 @@
+/**
+ * Records the outcome of finished attempts, a batch in one round trip. Every update is fenced by the lease
+ * token: an instance whose lease expired (and was reclaimed) changes nothing, and its late result is kept as an
+ * attempt marked stale. A failed attempt schedules the next one a fixed interval after it finished, or ends the
+ * export FAILED once the retries are spent.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RetryPolicy } from '../../config';
+import type { ExportState } from '../../domain/statuses';
+
+export interface AttemptResult {
+  exportId: string;
+  leaseToken: string;
+  attempt: number;
+  startedAt: Date;
+  finishedAt: Date;
+  durationMs: number;
+  succeeded: boolean;
+  httpStatus: number | null;
+  excerpt: string | null;
+  errorClass: string | null;
+  error: string | null;
+}
+
+export interface SettledExport {
+  id: string;
+  state: ExportState;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  jobId: string | null;
+  jobName: string;
+  objectType: string;
+  objectReference: string;
+  triggerStatus: string;
+  supplierExternalId: string | null;
+}
+
+const SETTLE_SQL = `
+  with r as (
+    select * from json_to_recordset(?::json) as r(export_id uuid, lease_token uuid, attempt int, started_at timestamptz,
+      finished_at timestamptz, duration_ms int, succeeded boolean, http_status int, excerpt text, error_class text, error text)
+  ), settled as (
+    update export e set
+      state = case when r.succeeded then 'SUCCEEDED' when e.attempts > ? then 'FAILED' else 'RETRY_SCHEDULED' end,
+      next_attempt_at = case when r.succeeded or e.attempts > ? then null else r.finished_at + ? * interval '1 millisecond' end,
+      finished_at = case when r.succeeded or e.attempts > ? then r.finished_at end,
+      lease_token = null, lease_until = null, last_http_status = r.http_status, last_error = r.error, updated_at = now()
+    from r where e.id = r.export_id and e.lease_token = r.lease_token and e.state = 'SENDING'
+    returning e.id, e.state, e.attempts, e.next_attempt_at, e.job_id, e.job_name, e.object_type, e.object_reference,
+              e.trigger_status, e.supplier_external_id
+  ), recorded as (
+    insert into export_attempt (export_id, attempt, started_at, finished_at, duration_ms, http_status, response_excerpt, error_class, error, stale)
+    select r.export_id, r.attempt, r.started_at, r.finished_at, r.duration_ms, r.http_status, r.excerpt, r.error_class, r.error,
+           not exists (select 1 from settled s where s.id = r.export_id)
+    from r where exists (select 1 from export e where e.id = r.export_id)
+  )
+  select * from settled`;
+
+type Row = Record<string, any>;
+
+export async function settleAttempts(em: EntityManager, results: AttemptResult[], retry: RetryPolicy): Promise<SettledExport[]> {
+  if (results.length === 0) return [];
+  const json = JSON.stringify(
+    results.map((r) => ({
+      export_id: r.exportId,
+      lease_token: r.leaseToken,
+      attempt: r.attempt,
+      started_at: r.startedAt.toISOString(),
+      finished_at: r.finishedAt.toISOString(),
+      duration_ms: Math.round(r.durationMs),
+      succeeded: r.succeeded,
+      http_status: r.httpStatus,
+      excerpt: r.excerpt,
+      error_class: r.errorClass,
+      error: r.error,
+    })),
+  );
+  const rows = await em.execute<Row[]>(SETTLE_SQL, [json, retry.maxRetries, retry.maxRetries, retry.intervalMs, retry.maxRetries]);
+  return rows.map((row) => ({
+    id: row.id,
+    state: row.state,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at ? new Date(row.next_attempt_at) : null,
+    jobId: row.job_id,
+    jobName: row.job_name,
+    objectType: row.object_type,
+    objectReference: row.object_reference,
+    triggerStatus: row.trigger_status,
+    supplierExternalId: row.supplier_external_id,
+  }));
+}

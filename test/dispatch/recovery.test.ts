@@ -1,0 +1,140 @@
+/**
+ * What happens around failures: a failed attempt's schedule, changes committed while no dispatcher runs or
+ * while the listener reconnects, jobs created later (no backfill), deleted jobs, and a settle from an instance
+ * that lost its lease.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimExports } from '../../src/dispatch/sql/claim-exports';
+import { settleAttempts } from '../../src/dispatch/sql/settle-attempts';
+import { startTestGateway, type TestGateway } from '../support/gateway';
+import { createJob, jobInput } from '../support/fixtures';
+import { reply, startHttpSink, type HttpSink } from '../support/http-sink';
+import { waitFor } from '../support/wait';
+
+let t: TestGateway;
+let sink: HttpSink;
+let connectionId: string;
+let counter = 0;
+const next = (prefix: string) => `${prefix}-${++counter}`;
+const requestsFor = (reference: string) => sink.requests.filter((request) => request.body.includes(`"${reference}"`));
+const insertOrder = (reference: string, status: string) =>
+  t.db.query(`insert into order_logistic (reference, supplier_external_id, status) values ($1, 'SUP-1', $2)`, [reference, status]);
+
+beforeAll(async () => {
+  t = await startTestGateway();
+  sink = await startHttpSink();
+  connectionId = (await t.admin(`mutation($input: ClientConnectionInput!) { createClientConnection(input: $input) { id } }`, { input: { name: 'Sink', baseUrl: sink.url } }))
+    .createClientConnection.id;
+  await createJob(t, jobInput(connectionId, { name: 'Created orders', triggerStatuses: ['ORDER_CREATED'] }));
+});
+afterAll(async () => {
+  await t?.close();
+  await sink?.close();
+});
+
+describe('a failed attempt', () => {
+  it('is recorded and leaves the export RETRY_SCHEDULED exactly one interval (15 minutes) after it', async () => {
+    const reference = next('FAIL');
+    sink.enqueue(reply.status(503, 'partner down for maintenance'));
+    await insertOrder(reference, 'ORDER_CREATED');
+    const exportRow = async () => (await t.db.query<any>('select * from export where object_reference = $1', [reference]))[0];
+    await waitFor(async () => (await exportRow())?.state === 'RETRY_SCHEDULED', { what: 'a scheduled retry' });
+    const record = await exportRow();
+    const [attempt] = await t.db.query<any>('select * from export_attempt where export_id = $1', [record.id]);
+    expect(attempt).toMatchObject({ attempt: 1, http_status: 503, response_excerpt: 'partner down for maintenance', error_class: 'HTTP_STATUS', stale: false });
+    expect(new Date(record.next_attempt_at).getTime() - new Date(attempt.finished_at).getTime()).toBe(15 * 60 * 1000);
+    expect(record).toMatchObject({ attempts: 1, lease_token: null, last_http_status: 503 });
+    const listed = await t.admin(`query { exports(filter: { state: RETRY_SCHEDULED }) { totalElements content { objectReference nextAttemptAt } } }`);
+    expect(listed.exports.content).toContainEqual({ objectReference: reference, nextAttemptAt: new Date(record.next_attempt_at).toISOString() });
+  });
+});
+
+describe('nothing is lost', () => {
+  it('exports a change committed while no dispatcher runs once one starts', async () => {
+    const reference = next('OFFLINE');
+    await t.gateway.dispatcher.stop();
+    try {
+      await insertOrder(reference, 'ORDER_CREATED');
+      expect(requestsFor(reference)).toHaveLength(0);
+    } finally {
+      t.gateway.dispatcher.start();
+    }
+    await waitFor(() => requestsFor(reference).length === 1, { what: 'the change committed while stopped' });
+  });
+
+  it('recovers a killed listener connection; changes made meanwhile are exported', async () => {
+    const ready = async () => (await fetch(`${t.url}/readyz`)).status;
+    await t.db.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'jobout-listener' and datname = current_database()`);
+    await waitFor(async () => !t.gateway.listener.connected, { what: 'the listener to notice' });
+    const references = Array.from({ length: 20 }, () => next('GAP'));
+    for (const reference of references) await insertOrder(reference, 'ORDER_CREATED');
+    await waitFor(async () => (await ready()) === 200, { what: '/readyz back to 200', timeoutMs: 10_000 });
+    await waitFor(() => references.every((reference) => requestsFor(reference).length === 1), { what: 'all 20 changes', timeoutMs: 10_000 });
+    const listening = await t.db.query(`select 1 from pg_stat_activity where application_name = 'jobout-listener' and datname = current_database()`);
+    expect(listening).toHaveLength(1);
+  });
+
+  it('does not backfill: a job sees only changes made after it was created', async () => {
+    const before = next('BEFORE');
+    const after = next('AFTER');
+    await t.gateway.dispatcher.stop();
+    try {
+      await insertOrder(before, 'SHIPPED');
+      await createJob(t, jobInput(connectionId, { name: 'Shipped orders', triggerStatuses: ['SHIPPED'] }));
+    } finally {
+      t.gateway.dispatcher.start();
+    }
+    await insertOrder(after, 'SHIPPED');
+    await waitFor(() => requestsFor(after).length === 1);
+    await waitFor(async () => (await t.db.query('select 1 from status_change where object_reference = $1 and processed_at is not null', [before])).length === 1);
+    expect(requestsFor(before)).toHaveLength(0);
+  });
+});
+
+describe('deleting a job', () => {
+  it('cancels its unsent exports', async () => {
+    const job = await createJob(t, jobInput(connectionId, { name: 'Soon deleted', triggerStatuses: ['COMPLETED'] }));
+    const reference = next('CANCEL');
+    sink.enqueue(reply.status(500));
+    await insertOrder(reference, 'COMPLETED');
+    const state = async () => (await t.db.query<{ state: string; job_id: string | null }>('select state, job_id from export where object_reference = $1', [reference]))[0];
+    await waitFor(async () => (await state())?.state === 'RETRY_SCHEDULED');
+    await t.admin(`mutation($id: ID!) { deleteExportJob(id: $id) }`, { id: job.id });
+    expect(await state()).toEqual({ state: 'CANCELLED', job_id: null });
+  });
+});
+
+describe('a settle by an instance that lost its lease', () => {
+  it('changes nothing and is kept as a stale attempt', async () => {
+    const reference = next('FENCE');
+    await t.gateway.dispatcher.stop();
+    try {
+      await insertOrder(reference, 'ORDER_CREATED');
+      const { recordExports } = await import('../../src/dispatch/sql/record-exports');
+      const em = t.gateway.orm.em.fork();
+      await recordExports(em, 100);
+      const [first] = await claimExports(em, { states: ['PENDING'], limit: 100, defaultTimeoutMs: 1000 });
+      expect(first.objectReference).toBe(reference);
+      // Instance A's lease expires; instance B reclaims the export (a new token) and delivers it.
+      await t.db.query(`update export set state = 'PENDING', next_attempt_at = now(), lease_until = now() where id = $1`, [first.id]);
+      const [second] = await claimExports(em, { states: ['PENDING'], limit: 1, defaultTimeoutMs: 1000 });
+      expect(second.leaseToken).not.toBe(first.leaseToken);
+      const result = (claim: typeof first, succeeded: boolean) => ({
+        exportId: claim.id, leaseToken: claim.leaseToken, attempt: claim.attempt, startedAt: new Date(), finishedAt: new Date(), durationMs: 1,
+        succeeded, httpStatus: succeeded ? 200 : 500, excerpt: null, errorClass: succeeded ? null : 'HTTP_STATUS', error: null,
+      });
+      const retry = { maxRetries: 5, intervalMs: 1000 };
+      expect(await settleAttempts(em, [result(second, true)], retry)).toHaveLength(1);
+      expect(await settleAttempts(em, [result(first, false)], retry)).toHaveLength(0);
+      const [row] = await t.db.query<any>('select state, attempts from export where id = $1', [first.id]);
+      expect(row).toEqual({ state: 'SUCCEEDED', attempts: 2 });
+      const attempts = await t.db.query<any>('select attempt, stale, http_status from export_attempt where export_id = $1 order by id', [first.id]);
+      expect(attempts).toEqual([
+        { attempt: 2, stale: false, http_status: 200 },
+        { attempt: 1, stale: true, http_status: 500 },
+      ]);
+    } finally {
+      t.gateway.dispatcher.start();
+    }
+  });
+});
