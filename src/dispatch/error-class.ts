@@ -1,0 +1,81 @@
+/**
+ * Sorting a failed attempt into a class an operator can act on. Classification reads `code` on the error, its
+ * `cause` chain and the members of an AggregateError (Node's happy-eyeballs connect reports one per address),
+ * never the message: messages change between Node and undici versions, codes are their documented API.
+ */
+import { BLOCKED_DESTINATION_CODE } from '../net/guarded-connector';
+import { DEADLINE_EXCEEDED_CODE } from './attempt-deadline';
+
+export type ErrorClass = 'TIMEOUT' | 'BLOCKED_DESTINATION' | 'CONNECTION' | 'TLS' | 'AUTH' | 'OTHER';
+
+const TIMEOUT_CODES = new Set([
+  DEADLINE_EXCEEDED_CODE,
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EAI_NODATA',
+  'EAI_NONAME',
+  'UND_ERR_SOCKET',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
+
+/** OpenSSL verification results that Node reports without a prefix; the rest are `CERT_*`/`ERR_TLS_*`/`ERR_SSL_*`. */
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'HOSTNAME_MISMATCH',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'EPROTO', // handshake failure, e.g. an https URL answered by a plain-HTTP server
+]);
+const TLS_PREFIXES = ['CERT_', 'ERR_TLS_', 'ERR_SSL_'];
+
+/** Maximum depth followed through `cause`/`errors`; guards against cycles. */
+const MAX_ERROR_DEPTH = 5;
+
+/** Every string `code` on the error, its causes and aggregated errors, outermost first. */
+export function errorCodes(error: unknown, depth = 0): string[] {
+  if (depth > MAX_ERROR_DEPTH || typeof error !== 'object' || error === null) return [];
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  const codes = typeof code === 'string' ? [code] : [];
+  codes.push(...errorCodes(cause, depth + 1));
+  if (Array.isArray(errors)) for (const member of errors) codes.push(...errorCodes(member, depth + 1));
+  return codes;
+}
+
+function isTlsCode(code: string): boolean {
+  return TLS_CODES.has(code) || TLS_PREFIXES.some((prefix) => code.startsWith(prefix));
+}
+
+/** The class of a transport failure (AUTH is decided by the caller, which knows a token fetch failed). */
+export function classifyError(error: unknown): Exclude<ErrorClass, 'AUTH'> {
+  const codes = errorCodes(error);
+  if (codes.includes(BLOCKED_DESTINATION_CODE)) return 'BLOCKED_DESTINATION';
+  if (codes.some((code) => TIMEOUT_CODES.has(code))) return 'TIMEOUT';
+  if (codes.some(isTlsCode)) return 'TLS';
+  if (codes.some((code) => CONNECTION_CODES.has(code))) return 'CONNECTION';
+  return 'OTHER';
+}
