@@ -18,6 +18,7 @@ import { resolveAdminToken, resolveSecretKey } from './dev-secrets';
 import { Dispatcher } from './dispatch/dispatcher';
 import { Listener } from './dispatch/listener';
 import { Sender } from './dispatch/sender';
+import { Sweeper } from './dispatch/sweeper';
 import { buildApiSchema } from './graphql/schema';
 import { createApolloServer } from './graphql/server';
 import { createApp } from './http/app';
@@ -30,6 +31,7 @@ export interface Gateway {
   orm: MikroORM;
   dispatcher: Dispatcher;
   listener: Listener;
+  sweeper: Sweeper;
   close(): Promise<void>;
 }
 
@@ -39,11 +41,13 @@ interface Parts {
   sender?: Sender;
   listener?: Listener;
   dispatcher?: Dispatcher;
+  sweeper?: Sweeper;
   apollo?: { stop(): Promise<void> };
 }
 
 async function closeParts(parts: Parts, logger: Logger): Promise<void> {
   const steps: [string, (() => Promise<void>) | undefined][] = [
+    ['sweeper', parts.sweeper && (() => parts.sweeper!.stop())],
     ['dispatcher', parts.dispatcher && (() => parts.dispatcher!.stop())],
     ['http', parts.apollo && (() => parts.apollo!.stop())],
     ['listener', parts.listener && (() => parts.listener!.stop())],
@@ -85,6 +89,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const listener = (parts.listener = new Listener({ databaseUrl, logger, onWake: () => dispatcher.wake() }));
     await listener.start();
     dispatcher.start();
+    const sweeper = (parts.sweeper = new Sweeper(orm, dispatcher, config.retry, logger));
+    sweeper.start(config.sweepCron);
 
     const httpServer = createServer();
     const apollo = createApolloServer({ schema: buildApiSchema(), production: config.production, logger, plugins: [ApolloServerPluginDrainHttpServer({ httpServer })] });
@@ -119,6 +125,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       orm,
       dispatcher,
       listener,
+      sweeper,
       close: () => {
         stopping = true;
         return closeParts(parts, logger);

@@ -14,6 +14,7 @@ import type { Logger } from '../logger';
 import type { ConnectionTarget, OutboundRequest, Sender, SendOutcome } from './sender';
 import { claimExports, type ClaimedExport } from './sql/claim-exports';
 import { recordExports } from './sql/record-exports';
+import { releaseLeases } from './sql/reclaim-expired';
 import { settleAttempts, type AttemptResult, type SettledExport } from './sql/settle-attempts';
 
 /** Outbox rows recorded per transaction. */
@@ -34,7 +35,9 @@ export class Dispatcher {
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private pendingWake = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Map<Promise<void>, ClaimedExport>();
+  /** Set by the sweeper's tick: claim due retries too, until none is left. */
+  private retriesDue = false;
   private readonly results: AttemptResult[] = [];
   private flushing: Promise<void> | undefined;
   private idleFlag: boolean | undefined;
@@ -54,6 +57,12 @@ export class Dispatcher {
     this.loop = this.run();
   }
 
+  /** Called by the sweeper: due retries are sent through the same bounded send path as first attempts. */
+  sendDueRetries(): void {
+    this.retriesDue = true;
+    this.wake();
+  }
+
   /** A hint that there may be work: ends the current wait early. */
   wake(): void {
     this.pendingWake = true;
@@ -64,16 +73,27 @@ export class Dispatcher {
     return this.inFlight.size;
   }
 
-  /** Stops claiming, waits for in-flight sends up to `graceMs`, settles what finished. */
+  /**
+   * Stops claiming, lets in-flight sends finish for up to `graceMs` and records them, then gives the
+   * unfinished ones back (due at once, for another instance).
+   */
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.wake();
     await this.loop;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(this.inFlight), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    await Promise.race([Promise.all(this.inFlight.keys()), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
     await this.flush();
+    const unfinished = [...this.inFlight.values()];
+    if (unfinished.length > 0) {
+      const released = await releaseLeases(this.orm.em.fork(), unfinished).catch((error) => {
+        this.logger.error('could not release unfinished exports; they are reclaimed when their lease ends', { error });
+        return 0;
+      });
+      this.logger.warn('released exports still in flight at shutdown', { released });
+    }
   }
 
   private async run(): Promise<void> {
@@ -96,7 +116,10 @@ export class Dispatcher {
     const em = this.orm.em.fork();
     const recorded = await recordExports(em, RECORD_BATCH);
     const free = this.options.concurrency - this.inFlight.size;
-    const claimed = free > 0 ? await claimExports(em, { states: ['PENDING'], limit: free, defaultTimeoutMs: this.options.httpTimeoutMs }) : [];
+    const retries = this.retriesDue;
+    const states: ('PENDING' | 'RETRY_SCHEDULED')[] = retries ? ['PENDING', 'RETRY_SCHEDULED'] : ['PENDING'];
+    const claimed = free > 0 ? await claimExports(em, { states, limit: free, defaultTimeoutMs: this.options.httpTimeoutMs }) : [];
+    if (retries && free > 0 && claimed.length < free) this.retriesDue = false; // nothing more is due
     for (const claim of claimed) this.startSend(claim);
     return recorded.changes > 0 || claimed.length > 0;
   }
@@ -106,7 +129,7 @@ export class Dispatcher {
       this.inFlight.delete(send);
       this.wake(); // a slot is free
     });
-    this.inFlight.add(send);
+    this.inFlight.set(send, claim);
   }
 
   private async deliver(claim: ClaimedExport): Promise<void> {

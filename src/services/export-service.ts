@@ -2,7 +2,8 @@
  * Export records for operators: list and read exports with their attempts, and preview the payload a job would
  * send for an object. An operator sees an export when the exported object's supplier is in one of its stores.
  */
-import { badInput, notFound } from '../domain/errors';
+import { requireWriter } from '../auth/principal';
+import { badInput, DomainError, notFound } from '../domain/errors';
 import { EXPORT_STATES, OBJECT_TYPES, type ExportState, type ObjectType } from '../domain/statuses';
 import { loadJobRules, payloadText } from '../dispatch/sql/record-exports';
 import { loadSnapshots } from '../dispatch/sql/load-snapshots';
@@ -46,6 +47,24 @@ export interface ExportFilter {
   state?: ExportState;
   objectType?: ObjectType;
   objectReference?: string;
+}
+
+export interface RetryFilter {
+  jobId?: string;
+  /** FAILED (default): a fresh round of attempts; RETRY_SCHEDULED: the next attempt now. */
+  state?: 'FAILED' | 'RETRY_SCHEDULED';
+  /** Window on the export's last change (for a FAILED export: when it failed). */
+  from?: Date;
+  to?: Date;
+}
+
+export interface JobHealth {
+  lastSuccessAt: Date | null;
+  lastFailureAt: Date | null;
+  /** Failed attempts since the job's last successful one. */
+  consecutiveFailures: number;
+  /** Exports of the job that ended FAILED and wait for an operator. */
+  failedExports: number;
 }
 
 export const EXPORT_SORT_FIELDS = ['createdAt', 'updatedAt'] as const;
@@ -139,6 +158,82 @@ export class ExportService {
     };
   }
 
+  /**
+   * Gives a FAILED export a fresh round of attempts (the attempt counter keeps counting up, so
+   * `x-jobout-attempt` stays unique). The state check is in the UPDATE itself: of two concurrent calls, one wins.
+   */
+  async retry(scope: Scope, id: string): Promise<ExportView> {
+    requireWriter(scope.principal);
+    const stores = storeArray(scope);
+    const [row] = await scope.em.execute<Row[]>(
+      `update export e set state = 'PENDING', retry_base = e.attempts, next_attempt_at = now(), finished_at = null, updated_at = now()
+       where e.id = ? and e.state = 'FAILED' and ${VISIBLE} returning e.*`,
+      [requireId(id, 'id'), stores, stores],
+    );
+    if (!row) {
+      const current = await this.get(scope, id); // NOT_FOUND when it does not exist or is not visible
+      throw new DomainError('INVALID_STATE', `Only a FAILED export can be retried; export ${id} is ${current.state}`);
+    }
+    await wakeDispatchers(scope);
+    return exportView(row);
+  }
+
+  /** `retry` in bulk; returns how many exports were queued. */
+  async retryMany(scope: Scope, filter: RetryFilter): Promise<number> {
+    requireWriter(scope.principal);
+    const state = filter.state ?? 'FAILED';
+    if (state !== 'FAILED' && state !== 'RETRY_SCHEDULED') throw badInput('state must be FAILED or RETRY_SCHEDULED', [{ field: 'state', message: 'only FAILED or RETRY_SCHEDULED exports can be retried' }]);
+    const stores = storeArray(scope);
+    const conditions = ['e.state = ?', VISIBLE];
+    const params: unknown[] = [state, stores, stores];
+    if (filter.jobId !== undefined) {
+      conditions.push('e.job_id = ?');
+      params.push(requireId(filter.jobId, 'jobId'));
+    }
+    if (filter.from) {
+      conditions.push('e.updated_at >= ?');
+      params.push(filter.from);
+    }
+    if (filter.to) {
+      conditions.push('e.updated_at < ?');
+      params.push(filter.to);
+    }
+    const fresh = state === 'FAILED' ? `state = 'PENDING', retry_base = e.attempts, finished_at = null,` : '';
+    const rows = await scope.em.execute<Row[]>(`update export e set ${fresh} next_attempt_at = now(), updated_at = now() where ${conditions.join(' and ')} returning e.id`, params);
+    if (rows.length > 0) await wakeDispatchers(scope);
+    return rows.length;
+  }
+
+  /** Delivery health of jobs, by job id, in one query. */
+  async health(scope: Scope, jobIds: string[]): Promise<Map<string, JobHealth>> {
+    const rows = await scope.em.execute<Row[]>(
+      `with attempts as (
+         select e.job_id, a.finished_at, a.error_class is null as ok
+         from export_attempt a join export e on e.id = a.export_id
+         where e.job_id in (select value::uuid from json_array_elements_text(?::json)) and not a.stale
+       ), latest as (
+         select job_id, max(finished_at) filter (where ok) as last_success_at, max(finished_at) filter (where not ok) as last_failure_at
+         from attempts group by job_id
+       )
+       select j.id, l.last_success_at, l.last_failure_at,
+         (select count(*) from attempts a where a.job_id = j.id and not a.ok and a.finished_at > coalesce(l.last_success_at, '-infinity'))::int as consecutive_failures,
+         (select count(*) from export e where e.job_id = j.id and e.state = 'FAILED')::int as failed_exports
+       from (select value::uuid as id from json_array_elements_text(?::json)) j left join latest l on l.job_id = j.id`,
+      [JSON.stringify(jobIds), JSON.stringify(jobIds)],
+    );
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          lastSuccessAt: row.last_success_at ? new Date(row.last_success_at) : null,
+          lastFailureAt: row.last_failure_at ? new Date(row.last_failure_at) : null,
+          consecutiveFailures: row.consecutive_failures,
+          failedExports: row.failed_exports,
+        },
+      ]),
+    );
+  }
+
   /** The body `jobId` would send for the object now; nothing is recorded or sent. */
   async preview(scope: Scope, jobId: string, objectReference: string): Promise<string> {
     const job = (await loadJobRules(scope.em)).find((rule) => rule.id === requireId(jobId, 'jobId'));
@@ -154,4 +249,9 @@ export class ExportService {
     const snapshot = (await loadSnapshots(scope.em, job.objectType === 'ORDER' ? [row.id] : [], job.objectType === 'INCIDENT' ? [row.id] : [])).get(row.id)!;
     return payloadText(snapshot, job);
   }
+}
+
+/** Retried exports are due now: wake every instance's dispatcher rather than wait for its safety poll. */
+async function wakeDispatchers(scope: Scope): Promise<void> {
+  await scope.em.execute(`select pg_notify('jobout_status_change', '')`);
 }

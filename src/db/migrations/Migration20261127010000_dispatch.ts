@@ -171,6 +171,8 @@ export class Migration20261127010000_dispatch extends Migration {
         state text not null default 'PENDING'
           constraint export_state_check check (state in ('PENDING', 'SENDING', 'RETRY_SCHEDULED', 'SUCCEEDED', 'FAILED', 'CANCELLED')),
         attempts integer not null default 0,
+        -- attempts made before the current round: retryExport gives a FAILED export a fresh round of retries
+        retry_base integer not null default 0,
         next_attempt_at timestamptz null,
         lease_token uuid null,
         lease_until timestamptz null,

@@ -2,7 +2,7 @@ import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { EXPORT_SORT_FIELDS } from '../../services/export-service';
 import { parsePageRequest } from '../../services/paging';
 import type { GraphQLContext } from '../context';
-import { ExportDetailType, ExportFilterInput, ExportPageType, IncidentInput, IncidentType, OrderInput, OrderType } from '../types/exports';
+import { ExportDetailType, ExportFilterInput, ExportPageType, ExportType, IncidentInput, IncidentType, OrderInput, OrderType, RetryExportsFilterInput } from '../types/exports';
 
 @Resolver()
 export class ExportResolver {
@@ -26,6 +26,16 @@ export class ExportResolver {
   @Query(() => String, { description: 'The JSON the job would send for the object now; nothing is recorded or sent' })
   exportPreview(@Arg('jobId', () => ID) jobId: string, @Arg('objectReference', () => String) objectReference: string, @Ctx() { scope, services }: GraphQLContext) {
     return services.exports.preview(scope, jobId, objectReference);
+  }
+
+  @Mutation(() => ExportType, { description: 'Gives a FAILED export a fresh round of attempts; INVALID_STATE for any other state' })
+  retryExport(@Arg('id', () => ID) id: string, @Ctx() { scope, services }: GraphQLContext) {
+    return services.exports.retry(scope, id);
+  }
+
+  @Mutation(() => Int, { description: 'retryExport in bulk, by job, state and time window; returns how many were queued' })
+  retryExports(@Arg('filter', () => RetryExportsFilterInput) filter: RetryExportsFilterInput, @Ctx() { scope, services }: GraphQLContext) {
+    return services.exports.retryMany(scope, { jobId: filter.jobId, state: filter.state as 'FAILED' | 'RETRY_SCHEDULED' | undefined, from: filter.from, to: filter.to });
   }
 
   @Mutation(() => OrderType, { description: 'Writes order_logistic/order_line; a status change triggers exports' })

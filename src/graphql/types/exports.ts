@@ -125,3 +125,12 @@ export class IncidentInput {
   @Field(() => GraphQLISODateTime, { nullable: true }) createdAt?: Date;
   @Field(() => [IncidentLineInput], { nullable: true }) orderLineIncident?: IncidentLineInput[];
 }
+
+@InputType('RetryExportsFilter')
+export class RetryExportsFilterInput {
+  @Field(() => ID, { nullable: true }) jobId?: string;
+  @Field(() => ExportStateEnum, { nullable: true, description: 'FAILED (default): a fresh round of attempts; RETRY_SCHEDULED: the next attempt now' })
+  state?: ExportStateEnum;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Exports last changed (for FAILED: failed) at or after this instant' }) from?: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Exports last changed before this instant' }) to?: Date;
+}

@@ -1,0 +1,58 @@
+/**
+ * Reclaims exports whose lease ended while SENDING: the instance that claimed them died or hung before it could
+ * record an outcome. That counts as an attempt (recorded with error class LEASE_EXPIRED), so a payload that
+ * crashes its sender ends FAILED after the last retry instead of being resent forever; otherwise the export is
+ * due again at once (the failure was ours, not the partner's). SKIP LOCKED lets every instance's sweeper run this.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RetryPolicy } from '../../config';
+
+export const LEASE_EXPIRED_ERROR = 'lease expired: the sending instance stopped before recording an outcome';
+
+export interface ReclaimedExport {
+  id: string;
+  state: 'RETRY_SCHEDULED' | 'FAILED';
+  attempts: number;
+}
+
+const RECLAIM_SQL = `
+  with expired as (
+    select id, attempts, updated_at as claimed_at from export
+    where state = 'SENDING' and lease_until < now()
+    for update skip locked
+  ), reclaimed as (
+    update export e set
+      state = case when e.attempts - e.retry_base > ? then 'FAILED' else 'RETRY_SCHEDULED' end,
+      next_attempt_at = case when e.attempts - e.retry_base > ? then null else now() end,
+      finished_at = case when e.attempts - e.retry_base > ? then now() end,
+      lease_token = null, lease_until = null, last_http_status = null, last_error = ?, updated_at = now()
+    from expired x where e.id = x.id
+    returning e.id, e.state, e.attempts
+  ), recorded as (
+    insert into export_attempt (export_id, attempt, started_at, finished_at, duration_ms, error_class, error)
+    select x.id, x.attempts, x.claimed_at, now(), greatest(0, extract(epoch from now() - x.claimed_at) * 1000)::int, 'LEASE_EXPIRED', ?
+    from expired x
+  )
+  select * from reclaimed`;
+
+export async function reclaimExpiredLeases(em: EntityManager, retry: RetryPolicy): Promise<ReclaimedExport[]> {
+  return em.execute<ReclaimedExport[]>(RECLAIM_SQL, [retry.maxRetries, retry.maxRetries, retry.maxRetries, LEASE_EXPIRED_ERROR, LEASE_EXPIRED_ERROR]);
+}
+
+/**
+ * Gives back exports this instance claimed but will not finish (graceful shutdown past its grace period): due at
+ * once for another instance, the unfinished attempt not counted. The partner may still have received it; the
+ * resend carries the same idempotency key.
+ */
+export async function releaseLeases(em: EntityManager, claims: { id: string; leaseToken: string }[]): Promise<number> {
+  if (claims.length === 0) return 0;
+  const rows = await em.execute<unknown[]>(
+    `update export e set state = case when e.attempts - 1 = e.retry_base then 'PENDING' else 'RETRY_SCHEDULED' end,
+       attempts = e.attempts - 1, next_attempt_at = now(), lease_token = null, lease_until = null, updated_at = now()
+     from json_to_recordset(?::json) as c(id uuid, lease_token uuid)
+     where e.id = c.id and e.lease_token = c.lease_token and e.state = 'SENDING'
+     returning e.id`,
+    [JSON.stringify(claims.map((claim) => ({ id: claim.id, lease_token: claim.leaseToken })))],
+  );
+  return rows.length;
+}

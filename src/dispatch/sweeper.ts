@@ -1,0 +1,61 @@
+/**
+ * The retry sweeper, ticked by node-cron (JOBOUT_SWEEP_CRON). Every instance ticks; the database arbitrates:
+ * each step claims with SKIP LOCKED or a conditional update, so N sweepers send each due retry once.
+ *
+ * A tick: reclaim exports whose lease expired (counted as an attempt), let the dispatcher send the retries that
+ * are due (through its concurrency-bounded send path), and wake it to drain any outbox rows left behind. It also
+ * prunes outbox rows processed long ago.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { RetryPolicy } from '../config';
+import type { Logger } from '../logger';
+import type { Dispatcher } from './dispatcher';
+import { reclaimExpiredLeases, type ReclaimedExport } from './sql/reclaim-expired';
+
+/** Processed outbox rows are kept this long for inspection, then deleted. */
+export const OUTBOX_RETENTION_DAYS = 7;
+
+export class Sweeper {
+  private task: ScheduledTask | undefined;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly dispatcher: Dispatcher,
+    private readonly retry: RetryPolicy,
+    private readonly logger: Logger,
+    private readonly onReclaimed: (reclaimed: ReclaimedExport[]) => void = () => {},
+  ) {}
+
+  start(expression: string): void {
+    this.task = cron.schedule(
+      expression,
+      async () => {
+        try {
+          await this.sweep();
+        } catch (error) {
+          this.logger.error('sweep failed; the next tick retries', { error });
+        }
+      },
+      { noOverlap: true, name: 'jobout-sweeper' },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.task?.destroy();
+    this.task = undefined;
+  }
+
+  /** One tick; callable directly (tests, operators' tools). */
+  async sweep(): Promise<{ reclaimed: number }> {
+    const em = this.orm.em.fork();
+    const reclaimed = await reclaimExpiredLeases(em, this.retry);
+    if (reclaimed.length > 0) {
+      this.logger.warn('reclaimed exports whose lease expired', { exports: reclaimed.map((r) => r.id) });
+      this.onReclaimed(reclaimed);
+    }
+    this.dispatcher.sendDueRetries();
+    await em.execute(`delete from status_change where processed_at < now() - ? * interval '1 day'`, [OUTBOX_RETENTION_DAYS]);
+    return { reclaimed: reclaimed.length };
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The seed's retry logic with a short interval (300 ms) and a seconds cron: fixed spacing, identical requests,
+ * FAILED after the last retry, reclaimed leases, several sweepers, and the operator's retry tools.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config';
+import { startGateway, type Gateway } from '../../src/gateway';
+import { silentLogger } from '../../src/logger';
+import { claimExports } from '../../src/dispatch/sql/claim-exports';
+import { recordExports } from '../../src/dispatch/sql/record-exports';
+import { ADMIN_TOKEN, SECRET_KEY, startTestGateway, type TestGateway } from '../support/gateway';
+import { createJob, jobInput } from '../support/fixtures';
+import { reply, startHttpSink, type HttpSink } from '../support/http-sink';
+import { waitFor } from '../support/wait';
+
+const INTERVAL_MS = 300;
+let t: TestGateway;
+let sink: HttpSink;
+let connectionId: string;
+let jobId: string;
+let counter = 0;
+const next = (prefix: string) => `${prefix}-${++counter}`;
+const requestsFor = (reference: string) => sink.requests.filter((request) => request.body.includes(`"${reference}"`));
+const insertOrder = (reference: string) => t.db.query(`insert into order_logistic (reference, supplier_external_id, status) values ($1, 'SUP-1', 'SHIPPED')`, [reference]);
+const exportOf = async (reference: string) => (await t.db.query<any>('select * from export where object_reference = $1', [reference]))[0];
+/** Failing answers for the exports of `reference`, then `then` for everything else. */
+const failFor = (reference: string, times: number) => {
+  let failures = 0;
+  sink.setDefault((request, res, counters) => {
+    const failing = request.body.includes(`"${reference}"`) && failures < times;
+    if (failing) failures += 1;
+    return (failing ? reply.status(500, 'try later') : reply.json(200, { ok: true }))(request, res, counters);
+  });
+};
+
+beforeAll(async () => {
+  t = await startTestGateway({ JOBOUT_RETRY_INTERVAL_MS: String(INTERVAL_MS), JOBOUT_SWEEP_CRON: '* * * * * *' });
+  sink = await startHttpSink();
+  connectionId = (await t.admin(`mutation($input: ClientConnectionInput!) { createClientConnection(input: $input) { id } }`, { input: { name: 'Sink', baseUrl: sink.url } }))
+    .createClientConnection.id;
+  jobId = (await createJob(t, jobInput(connectionId, { name: 'Shipped', triggerStatuses: ['SHIPPED'] }))).id;
+});
+afterAll(async () => {
+  await t?.close();
+  await sink?.close();
+});
+
+describe('the fixed retry schedule', () => {
+  it('makes exactly 6 attempts at least the interval apart against a partner that always fails, then FAILED', async () => {
+    const reference = next('ALWAYS500');
+    failFor(reference, Number.POSITIVE_INFINITY);
+    await insertOrder(reference);
+    await waitFor(async () => (await exportOf(reference))?.state === 'FAILED', { what: 'the export to fail', timeoutMs: 20_000 });
+    const requests = requestsFor(reference);
+    expect(requests.map((r) => r.headers['x-jobout-attempt'])).toEqual(['1', '2', '3', '4', '5', '6']);
+    const attempts = await t.db.query<any>('select attempt, started_at, finished_at from export_attempt where export_id = $1 order by attempt', [(await exportOf(reference)).id]);
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (let i = 1; i < attempts.length; i += 1) {
+      expect(new Date(attempts[i].started_at).getTime() - new Date(attempts[i - 1].finished_at).getTime()).toBeGreaterThanOrEqual(INTERVAL_MS);
+    }
+    expect(await exportOf(reference)).toMatchObject({ state: 'FAILED', attempts: 6, next_attempt_at: null });
+    // More sweeps send nothing more: a later export is delivered, the failed one stays at 6.
+    await t.gateway.sweeper.sweep();
+    const sentinel = next('SENTINEL');
+    await insertOrder(sentinel);
+    await waitFor(() => requestsFor(sentinel).length === 1);
+    await t.gateway.sweeper.sweep();
+    await waitFor(async () => (await exportOf(sentinel)).state === 'SUCCEEDED');
+    expect(requestsFor(reference)).toHaveLength(6);
+  });
+
+  it('ends SUCCEEDED after two failures with three identical requests', async () => {
+    const reference = next('TWICE');
+    failFor(reference, 2);
+    await insertOrder(reference);
+    await waitFor(async () => (await exportOf(reference))?.state === 'SUCCEEDED', { what: 'success on the third attempt', timeoutMs: 10_000 });
+    const requests = requestsFor(reference);
+    expect(requests).toHaveLength(3);
+    expect(new Set(requests.map((r) => r.body)).size).toBe(1);
+    expect(new Set(requests.map((r) => r.headers['idempotency-key'])).size).toBe(1);
+    expect(requests.map((r) => r.headers['x-jobout-attempt'])).toEqual(['1', '2', '3']);
+  });
+});
+
+describe('an expired lease', () => {
+  it('is reclaimed once, counts as an attempt, and the export is sent again', async () => {
+    const reference = next('CRASHED');
+    sink.setDefault(reply.json(200, { ok: true }));
+    await t.gateway.dispatcher.stop();
+    try {
+      await insertOrder(reference);
+      const em = t.gateway.orm.em.fork();
+      await recordExports(em, 100);
+      const [claim] = await claimExports(em, { states: ['PENDING'], limit: 1, defaultTimeoutMs: 1000 });
+      expect(claim.objectReference).toBe(reference);
+      // The claiming instance "dies": its lease ends without an outcome.
+      await t.db.query(`update export set lease_until = now() - interval '1 second' where id = $1`, [claim.id]);
+      const [first, second] = [await t.gateway.sweeper.sweep(), await t.gateway.sweeper.sweep()];
+      expect(first.reclaimed + second.reclaimed).toBe(1);
+      const attempts = await t.db.query<any>('select attempt, error_class from export_attempt where export_id = $1', [claim.id]);
+      expect(attempts).toEqual([{ attempt: 1, error_class: 'LEASE_EXPIRED' }]);
+      expect(await exportOf(reference)).toMatchObject({ state: 'RETRY_SCHEDULED', attempts: 1 });
+    } finally {
+      t.gateway.dispatcher.start();
+    }
+    await waitFor(() => requestsFor(reference).length === 1, { timeoutMs: 5_000 });
+    expect(requestsFor(reference)[0].headers['x-jobout-attempt']).toBe('2');
+  });
+});
+
+describe('several instances sweeping at once', () => {
+  let second: Gateway;
+  beforeAll(async () => {
+    second = await startGateway(
+      loadConfig({ DATABASE_URL: t.db.url, PORT: '0', JOBOUT_ADMIN_TOKEN: ADMIN_TOKEN, JOBOUT_SECRET_KEY: SECRET_KEY, JOBOUT_ALLOW_PRIVATE_TARGETS: 'true', JOBOUT_RETRY_INTERVAL_MS: '60000' }),
+      silentLogger,
+    );
+  });
+  afterAll(() => second?.close());
+
+  it('send each due retry once', async () => {
+    const references = Array.from({ length: 40 }, () => next('WAVE'));
+    sink.setDefault((request, res, counters) => (references.some((r) => request.body.includes(`"${r}"`)) && request.headers['x-jobout-attempt'] === '1' ? reply.status(503) : reply.json(200, {}))(request, res, counters));
+    for (const reference of references) await insertOrder(reference);
+    const states = async () => t.db.query<{ state: string }>('select state from export where object_reference = any($1)', [references]);
+    await waitFor(async () => (await states()).filter((s) => s.state === 'RETRY_SCHEDULED').length === 40, { what: '40 scheduled retries' });
+    await t.db.query(`update export set next_attempt_at = now() where object_reference = any($1)`, [references]);
+    await Promise.all([t.gateway.sweeper.sweep(), second.sweeper.sweep(), t.gateway.sweeper.sweep(), second.sweeper.sweep()]);
+    await waitFor(async () => (await states()).every((s) => s.state === 'SUCCEEDED'), { what: 'every retry delivered', timeoutMs: 10_000 });
+    for (const reference of references) expect(requestsFor(reference).map((r) => r.headers['x-jobout-attempt'])).toEqual(['1', '2']);
+  });
+});
+
+describe('operator tools', () => {
+  const RETRY = `mutation($id: ID!) { retryExport(id: $id) { id state } }`;
+
+  async function failedExport(): Promise<{ id: string; reference: string }> {
+    const reference = next('FAILED');
+    await insertOrder(reference);
+    await waitFor(async () => ['SUCCEEDED', 'FAILED'].includes((await exportOf(reference))?.state));
+    const { id } = await exportOf(reference);
+    await t.db.query(`update export set state = 'FAILED', finished_at = now() where id = $1`, [id]);
+    return { id, reference };
+  }
+
+  it('retryExport gives a FAILED export one fresh round, even when called twice at once', async () => {
+    sink.setDefault(reply.json(200, { ok: true }));
+    const { id, reference } = await failedExport();
+    const results = await Promise.all([t.gql(ADMIN_TOKEN, RETRY, { id }), t.gql(ADMIN_TOKEN, RETRY, { id })]);
+    const codes = results.map((r) => r.errors?.[0]?.extensions?.code ?? r.data.retryExport.state).sort();
+    expect(codes).toEqual(['INVALID_STATE', 'PENDING']);
+    await waitFor(async () => (await exportOf(reference)).state === 'SUCCEEDED');
+    expect(requestsFor(reference).map((r) => r.headers['x-jobout-attempt'])).toEqual(['1', '2']);
+    expect(await exportOf(reference)).toMatchObject({ attempts: 2, retry_base: 1 });
+  });
+
+  it('retryExport refuses an export that did not fail, and an unknown one', async () => {
+    sink.setDefault(reply.json(200, { ok: true }));
+    const reference = next('OK');
+    await insertOrder(reference);
+    await waitFor(async () => (await exportOf(reference))?.state === 'SUCCEEDED');
+    const refused = await t.gql(ADMIN_TOKEN, RETRY, { id: (await exportOf(reference)).id });
+    expect(refused.errors![0].extensions?.code).toBe('INVALID_STATE');
+    expect(refused.errors![0].message).toContain('SUCCEEDED');
+    const unknown = await t.gql(ADMIN_TOKEN, RETRY, { id: '00000000-0000-4000-8000-000000000000' });
+    expect(unknown.errors![0].extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('retryExports queues the FAILED exports of a job in a time window and returns the count', async () => {
+    sink.setDefault(reply.json(200, { ok: true }));
+    const from = new Date().toISOString();
+    const failed = [await failedExport(), await failedExport()];
+    const result = await t.admin(`mutation($filter: RetryExportsFilter!) { retryExports(filter: $filter) }`, { filter: { jobId, from } });
+    expect(result.retryExports).toBe(2);
+    await waitFor(async () => (await Promise.all(failed.map((f) => exportOf(f.reference)))).every((e) => e.state === 'SUCCEEDED'));
+    expect((await t.admin(`mutation($filter: RetryExportsFilter!) { retryExports(filter: $filter) }`, { filter: { jobId, from } })).retryExports).toBe(0);
+  });
+
+  it('shows each job\'s health', async () => {
+    const health = await t.admin(`query($id: ID!) { exportJob(id: $id) { lastSuccessAt lastFailureAt consecutiveFailures failedExports } }`, { id: jobId });
+    const [latest] = await t.db.query<any>(
+      `select max(a.finished_at) filter (where a.error_class is null) as ok, max(a.finished_at) filter (where a.error_class is not null) as ko
+       from export_attempt a join export e on e.id = a.export_id where e.job_id = $1 and not a.stale`,
+      [jobId],
+    );
+    const [failed] = await t.db.query<any>(`select count(*)::int as n from export where job_id = $1 and state = 'FAILED'`, [jobId]);
+    expect(health.exportJob).toMatchObject({ lastSuccessAt: new Date(latest.ok).toISOString(), lastFailureAt: new Date(latest.ko).toISOString(), failedExports: failed.n });
+    expect(health.exportJob.consecutiveFailures).toBeGreaterThanOrEqual(0);
+    const listed = await t.admin(`{ exportJobs { content { id failedExports } } }`);
+    expect(listed.exportJobs.content.find((j: { id: string }) => j.id === jobId).failedExports).toBe(failed.n);
+  });
+});
