@@ -19,6 +19,8 @@ export function createApolloServer(options: { schema: GraphQLSchema; production:
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    // main.ts owns shutdown: the HTTP server must keep answering (/readyz 503) while in-flight sends settle.
+    stopOnTerminationSignals: false,
     validationRules: [queryLimits()],
     formatError: createFormatError(options.logger),
     plugins: [ApolloServerPluginLandingPageDisabled(), ...(options.plugins ?? [])],

@@ -1,0 +1,43 @@
+/** A slow partner: in-flight requests never exceed JOBOUT_DISPATCH_CONCURRENCY, and everything is delivered. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway';
+import { createJob, jobInput } from '../support/fixtures';
+import { startHttpSink, type HttpSink } from '../support/http-sink';
+import { waitFor } from '../support/wait';
+
+const CONCURRENCY = 4;
+const PARTNER_DELAY_MS = 2_000;
+let t: TestGateway;
+let sink: HttpSink;
+
+beforeAll(async () => {
+  t = await startTestGateway({ JOBOUT_DISPATCH_CONCURRENCY: String(CONCURRENCY) });
+  sink = await startHttpSink();
+  const connectionId = (await t.admin(`mutation($input: ClientConnectionInput!) { createClientConnection(input: $input) { id } }`, { input: { name: 'Slow', baseUrl: sink.url } }))
+    .createClientConnection.id;
+  await createJob(t, jobInput(connectionId, { name: 'Created orders', triggerStatuses: ['ORDER_CREATED'] }));
+});
+afterAll(async () => {
+  await t?.close();
+  await sink?.close();
+});
+
+describe('a slow partner', () => {
+  it('never has more requests in flight than the configured concurrency', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    sink.setDefault((_request, res) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      // The partner's own pace, not test synchronisation: each answer takes two seconds.
+      setTimeout(() => {
+        inFlight -= 1;
+        res.writeHead(200).end();
+      }, PARTNER_DELAY_MS);
+    });
+    await t.db.query(`insert into order_logistic (reference, status) select 'SLOW-' || n, 'ORDER_CREATED' from generate_series(1, 12) n`);
+    await waitFor(async () => (await t.db.query(`select 1 from export where state = 'SUCCEEDED'`)).length === 12, { what: '12 deliveries', timeoutMs: 20_000 });
+    expect(peak).toBe(CONCURRENCY);
+    expect(sink.requests).toHaveLength(12);
+  });
+});
