@@ -1,8 +1,8 @@
 /**
  * Assembles one Jobout instance: database (embedded or DATABASE_URL) -> migrations -> secrets -> services ->
- * listener and dispatcher -> HTTP (GraphQL and REST) on HOST:PORT. `close()` takes it down in the order that
- * loses nothing: stop claiming and settle in-flight sends (while /readyz says 503), stop HTTP, then the
- * listener, the connections and the embedded database.
+ * result feed, listener and dispatcher -> HTTP (GraphQL, graphql-ws, REST, metrics) on HOST:PORT. `close()` takes
+ * it down in the order that loses nothing: stop claiming and settle in-flight sends (while /readyz says 503), close
+ * the WebSockets and the feed, stop HTTP, then the listener, the connections and the embedded database.
  */
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -17,12 +17,15 @@ import { migrate, openOrm, pendingMigrations } from './db/orm';
 import { resolveAdminToken, resolveSecretKey } from './dev-secrets';
 import { Dispatcher } from './dispatch/dispatcher';
 import { Listener } from './dispatch/listener';
+import { ResultsFeed } from './dispatch/results-feed';
 import { Sender } from './dispatch/sender';
 import { Sweeper } from './dispatch/sweeper';
 import { buildApiSchema } from './graphql/schema';
 import { createApolloServer } from './graphql/server';
+import { serveSubscriptions, type SubscriptionServer } from './graphql/subscriptions';
 import { createApp } from './http/app';
 import type { Logger } from './logger';
+import { Metrics } from './observability/metrics';
 import { createServices } from './services';
 import { USER_AGENT } from './version';
 
@@ -32,6 +35,7 @@ export interface Gateway {
   dispatcher: Dispatcher;
   listener: Listener;
   sweeper: Sweeper;
+  results: ResultsFeed;
   close(): Promise<void>;
 }
 
@@ -42,6 +46,8 @@ interface Parts {
   listener?: Listener;
   dispatcher?: Dispatcher;
   sweeper?: Sweeper;
+  results?: ResultsFeed;
+  subscriptions?: SubscriptionServer;
   apollo?: { stop(): Promise<void> };
 }
 
@@ -49,6 +55,8 @@ async function closeParts(parts: Parts, logger: Logger): Promise<void> {
   const steps: [string, (() => Promise<void>) | undefined][] = [
     ['sweeper', parts.sweeper && (() => parts.sweeper!.stop())],
     ['dispatcher', parts.dispatcher && (() => parts.dispatcher!.stop())],
+    ['subscriptions', parts.subscriptions && (() => parts.subscriptions!.close())],
+    ['result feed', parts.results && (() => parts.results!.stop())],
     ['http', parts.apollo && (() => parts.apollo!.stop())],
     ['listener', parts.listener && (() => parts.listener!.stop())],
     ['sender', parts.sender && (() => parts.sender!.close())],
@@ -79,12 +87,19 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const services = createServices({ secrets, allowPrivateTargets: config.allowPrivateTargets });
 
     const sender = (parts.sender = new Sender({ timeoutMs: config.httpTimeoutMs, allowPrivateTargets: config.allowPrivateTargets, userAgent: USER_AGENT }));
+    const metrics = new Metrics(orm);
+    const results = (parts.results = new ResultsFeed(orm, databaseUrl, logger));
+    await results.start();
     const dispatcher = (parts.dispatcher = new Dispatcher(
       orm,
       sender,
       secrets,
       { concurrency: config.dispatchConcurrency, httpTimeoutMs: config.httpTimeoutMs, retry: config.retry },
       logger,
+      (settled) => {
+        metrics.recordSettled(settled);
+        results.publish(settled);
+      },
     ));
     const listener = (parts.listener = new Listener({ databaseUrl, logger, onWake: () => dispatcher.wake() }));
     await listener.start();
@@ -93,15 +108,19 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     sweeper.start(config.sweepCron);
 
     const httpServer = createServer();
-    const apollo = createApolloServer({ schema: buildApiSchema(), production: config.production, logger, plugins: [ApolloServerPluginDrainHttpServer({ httpServer })] });
+    const schema = buildApiSchema();
+    const authenticator = new Authenticator(adminToken);
+    const apollo = createApolloServer({ schema, production: config.production, logger, plugins: [ApolloServerPluginDrainHttpServer({ httpServer })] });
     await apollo.start();
     parts.apollo = apollo;
+    parts.subscriptions = serveSubscriptions({ httpServer, schema, orm, authenticator, services, results, logger, production: config.production });
     const app = createApp({
       orm,
       apollo,
-      authenticator: new Authenticator(adminToken),
+      authenticator,
       services,
       logger,
+      metrics,
       notReadyReason: async () => {
         if (stopping) return 'shutting down';
         if (!listener.connected) return 'listener disconnected';
@@ -126,6 +145,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       dispatcher,
       listener,
       sweeper,
+      results,
       close: () => {
         stopping = true;
         return closeParts(parts, logger);

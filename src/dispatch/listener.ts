@@ -1,5 +1,6 @@
 /**
- * LISTEN for status changes on a dedicated connection (not from the pool, which closes idle clients).
+ * LISTEN on a dedicated connection (not from the pool, which closes idle clients): status changes for the
+ * dispatcher (CHANNEL), and attempt results for the result feed (results-feed.ts, its own Listener and channel).
  *
  * A notification is only a latency hint: it can be missed while this connection is down or being replaced, so
  * the outbox is the truth and the dispatcher drains it at start, after every (re)connect and on a safety poll.
@@ -22,8 +23,14 @@ const RECONNECT = { minTimeout: 100, maxTimeout: 5_000, factor: 2, randomize: tr
 export interface ListenerOptions {
   databaseUrl: string;
   logger: Logger;
+  /** Default CHANNEL. A constant from code, never input: LISTEN takes no parameters. */
+  channel?: string;
+  /** Names the session in pg_stat_activity, so each listener can be told apart. Default `jobout-listener`. */
+  applicationName?: string;
   /** Called on every notification and after every (re)connect. */
-  onWake: () => void;
+  onWake?: () => void;
+  /** Called with the payload of every notification. */
+  onNotification?: (payload: string) => void;
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
 }
@@ -37,6 +44,10 @@ export class Listener {
   connected = false;
 
   constructor(private readonly options: ListenerOptions) {}
+
+  private get channel(): string {
+    return this.options.channel ?? CHANNEL;
+  }
 
   async start(): Promise<void> {
     await this.connectWithRetry();
@@ -61,15 +72,17 @@ export class Listener {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.options.databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 10_000, application_name: 'jobout-listener' });
+    const client = new Client({ connectionString: this.options.databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 10_000, application_name: this.options.applicationName ?? 'jobout-listener' });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error('connection ended')));
     client.on('notification', (message) => {
-      if (message.channel === CHANNEL) this.options.onWake();
+      if (message.channel !== this.channel) return;
+      this.options.onNotification?.(message.payload ?? '');
+      this.options.onWake?.();
     });
     try {
       await client.connect();
-      await client.query(`listen ${CHANNEL}`);
+      await client.query(`listen ${this.channel}`);
     } catch (error) {
       client.removeAllListeners('end');
       await client.end().catch(() => {});
@@ -82,7 +95,7 @@ export class Listener {
     this.client = client;
     this.connected = true;
     this.heartbeat = setInterval(() => void this.checkAlive(client), this.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
-    this.options.onWake(); // whatever committed while we were not listening
+    this.options.onWake?.(); // whatever committed while we were not listening
   }
 
   private async checkAlive(client: Client): Promise<void> {
@@ -92,7 +105,7 @@ export class Listener {
         timer = setTimeout(() => reject(new Error('heartbeat timed out')), this.options.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS);
       });
       const result = await Promise.race([client.query('select pg_listening_channels() as channel'), timeout]);
-      if (!result.rows.some((row: { channel: string }) => row.channel === CHANNEL)) throw new Error('not listening any more');
+      if (!result.rows.some((row: { channel: string }) => row.channel === this.channel)) throw new Error('not listening any more');
     } catch (error) {
       this.lost(client, error);
     } finally {

@@ -12,6 +12,7 @@ import type { Authenticator } from '../auth/authenticator';
 import { DomainError } from '../domain/errors';
 import type { GraphQLContext } from '../graphql/context';
 import type { Logger } from '../logger';
+import { metricsHandler, type Metrics } from '../observability/metrics';
 import { problemErrorHandler } from '../rest/problem';
 import { createRestRouter } from '../rest/router';
 import type { Services } from '../services';
@@ -25,6 +26,7 @@ export interface AppDeps {
   authenticator: Authenticator;
   services: Services;
   logger: Logger;
+  metrics: Metrics;
   /** Why the instance cannot take work now, or undefined when ready. */
   notReadyReason: () => Promise<string | undefined>;
 }
@@ -41,6 +43,7 @@ export function createApp(deps: AppDeps): Express {
     const reason = await deps.notReadyReason();
     res.status(reason ? 503 : 200).json(reason ? { status: 'unavailable', reason } : { status: 'ready' });
   });
+  app.get('/metrics', metricsHandler(deps.metrics, deps.logger));
 
   app.use(
     '/graphql',

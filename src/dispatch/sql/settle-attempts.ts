@@ -33,6 +33,11 @@ export interface SettledExport {
   objectReference: string;
   triggerStatus: string;
   supplierExternalId: string | null;
+  /** Of the attempt just settled (the result feed and the metrics report it). */
+  httpStatus: number | null;
+  error: string | null;
+  durationMs: number;
+  occurredAt: Date;
 }
 
 const SETTLE_SQL = `
@@ -47,7 +52,7 @@ const SETTLE_SQL = `
       lease_token = null, lease_until = null, last_http_status = r.http_status, last_error = r.error, updated_at = now()
     from r where e.id = r.export_id and e.lease_token = r.lease_token and e.state = 'SENDING'
     returning e.id, e.state, e.attempts, e.next_attempt_at, e.job_id, e.job_name, e.object_type, e.object_reference,
-              e.trigger_status, e.supplier_external_id
+              e.trigger_status, e.supplier_external_id, r.http_status, r.error, r.duration_ms, r.finished_at as occurred_at
   ), recorded as (
     insert into export_attempt (export_id, attempt, started_at, finished_at, duration_ms, http_status, response_excerpt, error_class, error, stale)
     select r.export_id, r.attempt, r.started_at, r.finished_at, r.duration_ms, r.http_status, r.excerpt, r.error_class, r.error,
@@ -87,5 +92,9 @@ export async function settleAttempts(em: EntityManager, results: AttemptResult[]
     objectReference: row.object_reference,
     triggerStatus: row.trigger_status,
     supplierExternalId: row.supplier_external_id,
+    httpStatus: row.http_status,
+    error: row.error,
+    durationMs: row.duration_ms,
+    occurredAt: new Date(row.occurred_at),
   }));
 }

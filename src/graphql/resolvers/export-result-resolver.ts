@@ -1,0 +1,26 @@
+import { Args, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import type { ExportResultEvent, ResultSource } from '../../dispatch/results-feed';
+import { exportResultFilter } from '../../services/export-results';
+import type { GraphQLContext } from '../context';
+import { ExportResultArgs, ExportResultType } from '../types/export-result';
+
+/** The context of an operation over graphql-ws: the HTTP one plus the instance's result feed. */
+export interface SubscriptionContext extends GraphQLContext {
+  results: ResultSource;
+}
+
+@Resolver()
+export class ExportResultResolver {
+  @Subscription(() => ExportResultType, {
+    description: 'One event per finished attempt of the exports the caller may see (graphql-ws only)',
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, ExportResultArgs, SubscriptionContext>) =>
+      context.results.subscribe(await exportResultFilter(context.scope, { jobId: args.jobId ?? undefined, objectType: args.objectType ?? undefined })),
+  })
+  exportResults(
+    @Root() event: ExportResultEvent,
+    // Declared here for the schema; `subscribe` above reads them.
+    @Args(() => ExportResultArgs) _args: ExportResultArgs,
+  ): ExportResultEvent {
+    return event;
+  }
+}

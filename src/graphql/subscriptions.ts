@@ -1,0 +1,83 @@
+/**
+ * graphql-ws on the HTTP server's port and path (`/graphql`), for the result feed. A connection is authenticated
+ * once, from the `authorization` connection param, before it is acknowledged: a missing or unknown token closes
+ * the socket with 4401. Every operation gets its own EntityManager fork, the query limits of HTTP GraphQL, and the
+ * same error formatting (domain codes kept, internal details logged under a correlation id and never sent).
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { specifiedRules, validate, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Server } from 'node:http';
+import { WebSocketServer } from 'ws';
+import type { Authenticator } from '../auth/authenticator';
+import type { Principal } from '../auth/principal';
+import type { ResultSource } from '../dispatch/results-feed';
+import { DomainError } from '../domain/errors';
+import type { Logger } from '../logger';
+import type { Services } from '../services';
+import { createFormatError } from './errors';
+import { queryLimits } from './limits';
+import type { SubscriptionContext } from './resolvers/export-result-resolver';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface SubscriptionServerDeps {
+  httpServer: Server;
+  schema: GraphQLSchema;
+  orm: MikroORM;
+  authenticator: Authenticator;
+  services: Services;
+  results: ResultSource;
+  logger: Logger;
+  production: boolean;
+}
+
+export interface SubscriptionServer {
+  /** Closes every socket (1001 Going away), which ends their subscriptions, then the WebSocket server. */
+  close(): Promise<void>;
+}
+
+const authorizationOf = (params: Record<string, unknown> | undefined) => (typeof params?.authorization === 'string' ? params.authorization : undefined);
+
+export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionServer {
+  const wsServer = new WebSocketServer({ server: deps.httpServer, path: GRAPHQL_PATH });
+  const formatError = createFormatError(deps.logger);
+  const rules = [...specifiedRules, queryLimits()];
+  // Errors without an original error are graphql-js's validation errors: the client's to see.
+  const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
+    errors.map((error) =>
+      error.originalError ? formatError(error.toJSON(), error) : { message: error.message, locations: error.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+    );
+
+  const server = useServer<Record<string, unknown>, { principal: Principal }>(
+    {
+      schema: deps.schema,
+      isProd: deps.production,
+      validate: (schema, document) => validate(schema, document, rules),
+      onConnect: async (ctx) => {
+        try {
+          ctx.extra.principal = await deps.authenticator.authenticate(deps.orm.em.fork(), authorizationOf(ctx.connectionParams));
+          return true;
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error; // graphql-ws closes with 4500, details only outside production
+          ctx.extra.socket.close(CloseCode.Unauthorized, error.message);
+          return false; // graphql-ws then closes with 4403, which ws ignores on a socket already closing
+        }
+      },
+      context: (ctx): SubscriptionContext => ({
+        scope: { em: deps.orm.em.fork(), principal: ctx.extra.principal! },
+        services: deps.services,
+        results: deps.results,
+      }),
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
+      onError: (_ctx, _id, _payload, errors) => format(errors),
+    },
+    wsServer,
+  );
+  return {
+    close: async () => {
+      await server.dispose();
+    },
+  };
+}

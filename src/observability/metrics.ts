@@ -1,0 +1,99 @@
+/**
+ * Prometheus metrics for `GET /metrics` (CONTRACT §1), on a registry of this instance's own rather than
+ * prom-client's global one, so several gateways in one process (tests) do not clash.
+ *
+ * Two kinds: the attempt counter and the send duration histogram count what this instance sent (fed by each
+ * settled batch; a late result from an instance that had lost its lease changed nothing and is not counted); the
+ * gauges are read from the database at scrape time, in one round trip, and describe the whole cluster, so every
+ * instance reports the same values (aggregate them with max, not sum). Counting exports by state scans the export
+ * table; that is the price of an exact figure per scrape.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { RequestHandler } from 'express';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SettledExport } from '../dispatch/sql/settle-attempts';
+import { EXPORT_STATES, type ExportState } from '../domain/statuses';
+import type { Logger } from '../logger';
+
+/** Send durations, in seconds: up to the default 10 s attempt deadline and beyond (the deadline is configurable). */
+export const SEND_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+const OUTCOMES = ['succeeded', 'failed'] as const;
+
+const SCRAPE_SQL = `
+  select
+    (select coalesce(json_object_agg(state, n), '{}') from (select state, count(*)::int as n from export group by state) s) as states,
+    (select coalesce(greatest(0, extract(epoch from now() - min(changed_at))), 0)::float8 from status_change where processed_at is null) as outbox_lag,
+    (select count(*)::int from export where state = 'RETRY_SCHEDULED' and next_attempt_at <= now()) as due_retries`;
+
+interface ScrapeRow {
+  /** json: the driver parses it. */
+  states: Partial<Record<ExportState, number>>;
+  outbox_lag: number;
+  due_retries: number;
+}
+
+export class Metrics {
+  private readonly registry = new Registry();
+  private readonly exports = new Gauge({ name: 'jobout_exports', help: 'Exports by state', labelNames: ['state'], registers: [this.registry] });
+  private readonly attempts = new Counter({
+    name: 'jobout_export_attempts_total',
+    help: 'Attempts this instance sent and recorded, by outcome (succeeded: a 2xx within the deadline)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly sendDuration = new Histogram({
+    name: 'jobout_send_duration_seconds',
+    help: 'Duration of an attempt, from the start of the request to the outcome',
+    buckets: SEND_DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly outboxLag = new Gauge({
+    name: 'jobout_outbox_lag_seconds',
+    help: 'Age of the oldest status change not yet turned into exports; 0 when there is none',
+    registers: [this.registry],
+  });
+  private readonly dueRetries = new Gauge({
+    name: 'jobout_due_retries',
+    help: 'Exports in RETRY_SCHEDULED whose next attempt is due',
+    registers: [this.registry],
+  });
+
+  constructor(private readonly orm: MikroORM) {
+    // Every series exists from the start, so a rate() over a fresh instance is 0 rather than absent.
+    for (const outcome of OUTCOMES) this.attempts.inc({ outcome }, 0);
+  }
+
+  recordSettled(settled: SettledExport[]): void {
+    for (const attempt of settled) {
+      this.attempts.inc({ outcome: attempt.state === 'SUCCEEDED' ? 'succeeded' : 'failed' });
+      this.sendDuration.observe(attempt.durationMs / 1000);
+    }
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text, with the database gauges read now. */
+  async scrape(): Promise<string> {
+    const [row] = await this.orm.em.fork().execute<ScrapeRow[]>(SCRAPE_SQL);
+    for (const state of EXPORT_STATES) this.exports.set({ state }, row.states[state] ?? 0);
+    this.outboxLag.set(Number(row.outbox_lag));
+    this.dueRetries.set(row.due_retries);
+    return this.registry.metrics();
+  }
+}
+
+/** `GET /metrics`: no auth (CONTRACT §1); 503 when the database cannot answer, rather than stale gauges. */
+export function metricsHandler(metrics: Metrics, logger: Logger): RequestHandler {
+  return async (_req, res) => {
+    try {
+      const body = await metrics.scrape();
+      res.type(metrics.contentType).send(body);
+    } catch (error) {
+      logger.warn('metrics scrape failed: database unavailable', { error });
+      res.status(503).type('text/plain').send('database unavailable\n');
+    }
+  };
+}
