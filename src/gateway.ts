@@ -42,6 +42,7 @@ export interface Gateway {
 interface Parts {
   embedded?: EmbeddedPostgres;
   orm?: MikroORM;
+  dispatchOrm?: MikroORM;
   sender?: Sender;
   listener?: Listener;
   dispatcher?: Dispatcher;
@@ -61,6 +62,7 @@ async function closeParts(parts: Parts, logger: Logger): Promise<void> {
     ['listener', parts.listener && (() => parts.listener!.stop())],
     ['sender', parts.sender && (() => parts.sender!.close())],
     ['database connections', parts.orm && (() => parts.orm!.close())],
+    ['dispatcher database connections', parts.dispatchOrm && (() => parts.dispatchOrm!.close())],
     ['embedded database', parts.embedded && (() => parts.embedded!.stop())],
   ];
   for (const [name, step] of steps) {
@@ -86,12 +88,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const secrets = new SecretBox(resolveSecretKey(config, log));
     const services = createServices({ secrets, allowPrivateTargets: config.allowPrivateTargets });
 
+    // The dispatcher's bookkeeping commits asynchronously on its own pool (see PoolSettings.asyncCommit); API writes stay durable.
+    const dispatchOrm = (parts.dispatchOrm = await openOrm(databaseUrl, { asyncCommit: true }));
     const sender = (parts.sender = new Sender({ timeoutMs: config.httpTimeoutMs, allowPrivateTargets: config.allowPrivateTargets, userAgent: USER_AGENT }));
     const metrics = new Metrics(orm);
     const results = (parts.results = new ResultsFeed(orm, databaseUrl, logger));
     await results.start();
     const dispatcher = (parts.dispatcher = new Dispatcher(
-      orm,
+      dispatchOrm,
       sender,
       secrets,
       { concurrency: config.dispatchConcurrency, httpTimeoutMs: config.httpTimeoutMs, retry: config.retry },
@@ -104,7 +108,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const listener = (parts.listener = new Listener({ databaseUrl, logger, onWake: () => dispatcher.wake() }));
     await listener.start();
     dispatcher.start();
-    const sweeper = (parts.sweeper = new Sweeper(orm, dispatcher, config.retry, logger));
+    const sweeper = (parts.sweeper = new Sweeper(dispatchOrm, dispatcher, config.retry, logger));
     sweeper.start(config.sweepCron);
 
     const httpServer = createServer();

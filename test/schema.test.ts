@@ -33,7 +33,7 @@ describe('migrations', () => {
       "select table_name, column_name, is_nullable from information_schema.columns where table_schema = 'public'",
     );
     const actual = new Map(columns.map((c) => [`${c.table_name}.${c.column_name}`, c.is_nullable === 'YES']));
-    const orm = await openOrm(db.url, 1);
+    const orm = await openOrm(db.url, { size: 1 });
     try {
       const expected: string[] = [];
       for (const meta of Object.values(orm.getMetadata().getAll())) {

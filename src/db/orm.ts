@@ -12,7 +12,20 @@ import { MIGRATIONS } from './migrations';
 /** Any constant works; it only has to be the same for every Jobout instance migrating one database. */
 const MIGRATION_LOCK_KEY = 0x6a6f626f; // "jobo"
 
-export function ormOptions(databaseUrl: string, poolSize = 10): Options<PostgreSqlDriver> {
+export interface PoolSettings {
+  size?: number;
+  /**
+   * Commit without waiting for the WAL flush, for the dispatcher's own bookkeeping only. A database crash can
+   * then forget its last few hundred milliseconds of claims and settles, which makes exports be sent again (with
+   * the same idempotency key) but never lost: the status change itself was committed durably by its writer, and
+   * an outbox row and the exports recorded from it commit or vanish together.
+   */
+  asyncCommit?: boolean;
+}
+
+type PgConnection = { query(sql: string, callback: (error: Error | null) => void): void };
+
+export function ormOptions(databaseUrl: string, settings: PoolSettings = {}): Options<PostgreSqlDriver> {
   return defineConfig({
     clientUrl: databaseUrl,
     entities: ENTITIES,
@@ -21,7 +34,13 @@ export function ormOptions(databaseUrl: string, poolSize = 10): Options<PostgreS
     metadataProvider: ReflectMetadataProvider,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     migrations: { migrationsList: MIGRATIONS, tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true, snapshot: false, silent: true },
-    pool: { min: 0, max: poolSize },
+    pool: {
+      min: 0,
+      max: settings.size ?? 10,
+      ...(settings.asyncCommit
+        ? { afterCreate: (connection: PgConnection, done: (error: Error | null, connection: PgConnection) => void) => connection.query('set synchronous_commit = off', (error) => done(error, connection)) }
+        : {}),
+    },
     forceUtcTimezone: true,
     // Writes happen at explicit flushes only, never as a side effect of a query.
     flushMode: FlushMode.COMMIT,
@@ -31,8 +50,8 @@ export function ormOptions(databaseUrl: string, poolSize = 10): Options<PostgreS
   });
 }
 
-export function openOrm(databaseUrl: string, poolSize?: number): Promise<MikroORM> {
-  return MikroORM.init(ormOptions(databaseUrl, poolSize));
+export function openOrm(databaseUrl: string, settings?: PoolSettings): Promise<MikroORM> {
+  return MikroORM.init(ormOptions(databaseUrl, settings));
 }
 
 /**

@@ -44,7 +44,7 @@ export async function setup(project: TestProject): Promise<void> {
   await admin.query(`create database ${templateDatabase}`);
   await admin.end();
   const url = databaseUrlFor(serverUrl, templateDatabase);
-  const orm = await openOrm(url, 2);
+  const orm = await openOrm(url, { size: 2 });
   await migrate(orm, url);
   await orm.close();
   project.provide('serverUrl', serverUrl);

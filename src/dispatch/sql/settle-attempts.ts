@@ -2,7 +2,8 @@
  * Records the outcome of finished attempts, a batch in one round trip. Every update is fenced by the lease
  * token: an instance whose lease expired (and was reclaimed) changes nothing, and its late result is kept as an
  * attempt marked stale. A failed attempt schedules the next one a fixed interval after it finished, or ends the
- * export FAILED once the retries are spent.
+ * export FAILED once the retries of its current round are spent (`retry_base`: attempts made before an operator's
+ * retryExport started a fresh round).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RetryPolicy } from '../../config';
@@ -46,9 +47,9 @@ const SETTLE_SQL = `
       finished_at timestamptz, duration_ms int, succeeded boolean, http_status int, excerpt text, error_class text, error text)
   ), settled as (
     update export e set
-      state = case when r.succeeded then 'SUCCEEDED' when e.attempts > ? then 'FAILED' else 'RETRY_SCHEDULED' end,
-      next_attempt_at = case when r.succeeded or e.attempts > ? then null else r.finished_at + ? * interval '1 millisecond' end,
-      finished_at = case when r.succeeded or e.attempts > ? then r.finished_at end,
+      state = case when r.succeeded then 'SUCCEEDED' when e.attempts - e.retry_base > ? then 'FAILED' else 'RETRY_SCHEDULED' end,
+      next_attempt_at = case when r.succeeded or e.attempts - e.retry_base > ? then null else r.finished_at + ? * interval '1 millisecond' end,
+      finished_at = case when r.succeeded or e.attempts - e.retry_base > ? then r.finished_at end,
       lease_token = null, lease_until = null, last_http_status = r.http_status, last_error = r.error, updated_at = now()
     from r where e.id = r.export_id and e.lease_token = r.lease_token and e.state = 'SENDING'
     returning e.id, e.state, e.attempts, e.next_attempt_at, e.job_id, e.job_name, e.object_type, e.object_reference,
