@@ -19,6 +19,7 @@ import { Dispatcher } from './dispatch/dispatcher';
 import { Listener } from './dispatch/listener';
 import { ResultsFeed } from './dispatch/results-feed';
 import { Sender } from './dispatch/sender';
+import type { SettledExport } from './dispatch/sql/settle-attempts';
 import { Sweeper } from './dispatch/sweeper';
 import { buildApiSchema } from './graphql/schema';
 import { createApolloServer } from './graphql/server';
@@ -94,21 +95,23 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const metrics = new Metrics(orm);
     const results = (parts.results = new ResultsFeed(orm, databaseUrl, logger));
     await results.start();
+    // Every finished attempt, whether settled by a sender or reclaimed after an expired lease, is counted and published.
+    const report = (settled: SettledExport[]) => {
+      metrics.recordSettled(settled);
+      results.publish(settled);
+    };
     const dispatcher = (parts.dispatcher = new Dispatcher(
       dispatchOrm,
       sender,
       secrets,
       { concurrency: config.dispatchConcurrency, httpTimeoutMs: config.httpTimeoutMs, retry: config.retry },
       logger,
-      (settled) => {
-        metrics.recordSettled(settled);
-        results.publish(settled);
-      },
+      report,
     ));
     const listener = (parts.listener = new Listener({ databaseUrl, logger, onWake: () => dispatcher.wake() }));
     await listener.start();
     dispatcher.start();
-    const sweeper = (parts.sweeper = new Sweeper(dispatchOrm, dispatcher, config.retry, logger));
+    const sweeper = (parts.sweeper = new Sweeper(dispatchOrm, dispatcher, config.retry, logger, report));
     sweeper.start(config.sweepCron);
 
     const httpServer = createServer();

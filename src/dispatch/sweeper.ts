@@ -11,7 +11,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { RetryPolicy } from '../config';
 import type { Logger } from '../logger';
 import type { Dispatcher } from './dispatcher';
-import { reclaimExpiredLeases, type ReclaimedExport } from './sql/reclaim-expired';
+import { reclaimExpiredLeases } from './sql/reclaim-expired';
+import type { SettledExport } from './sql/settle-attempts';
 
 /** Processed outbox rows are kept this long for inspection, then deleted. */
 export const OUTBOX_RETENTION_DAYS = 7;
@@ -24,7 +25,7 @@ export class Sweeper {
     private readonly dispatcher: Dispatcher,
     private readonly retry: RetryPolicy,
     private readonly logger: Logger,
-    private readonly onReclaimed: (reclaimed: ReclaimedExport[]) => void = () => {},
+    private readonly onReclaimed: (reclaimed: SettledExport[]) => void = () => {},
   ) {}
 
   start(expression: string): void {

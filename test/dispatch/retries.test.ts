@@ -111,12 +111,16 @@ describe('an expired lease', () => {
 describe('several instances sweeping at once', () => {
   let second: Gateway;
   beforeAll(async () => {
+    await t.gateway.sweeper.stop(); // only the sweeps this test calls send the retries
     second = await startGateway(
       loadConfig({ DATABASE_URL: t.db.url, PORT: '0', JOBOUT_ADMIN_TOKEN: ADMIN_TOKEN, JOBOUT_SECRET_KEY: SECRET_KEY, JOBOUT_ALLOW_PRIVATE_TARGETS: 'true', JOBOUT_RETRY_INTERVAL_MS: '60000' }),
       silentLogger,
     );
   });
-  afterAll(() => second?.close());
+  afterAll(async () => {
+    await second?.close();
+    t.gateway.sweeper.start('* * * * * *');
+  });
 
   it('send each due retry once', async () => {
     const references = Array.from({ length: 40 }, () => next('WAVE'));

@@ -27,6 +27,8 @@ afterAll(async () => {
 
 describe('SIGTERM', () => {
   it('lets the in-flight send finish and record, answers 503 on /readyz meanwhile, and exits 0', async () => {
+    const listeners = async () => (await t.db.query(`select 1 from pg_stat_activity where application_name = 'jobout-listener' and datname = current_database()`)).length;
+    const listenersBefore = await listeners();
     const instance = await startInstance(t.db.url);
     const gate = deferred();
     sink.enqueue(reply.hold(gate.promise, reply.json(200, { ok: true })));
@@ -38,7 +40,7 @@ describe('SIGTERM', () => {
     expect(await instance.exited).toBe(0);
     const [row] = await t.db.query<any>(`select state, attempts from export where object_reference = 'IN-FLIGHT'`);
     expect(row).toEqual({ state: 'SUCCEEDED', attempts: 1 });
-    expect(await t.db.query(`select 1 from pg_stat_activity where application_name = 'jobout-listener' and datname = current_database()`)).toHaveLength(0);
+    await waitFor(async () => (await listeners()) === listenersBefore, { what: 'the instance to close its listening connection' });
   });
 });
 

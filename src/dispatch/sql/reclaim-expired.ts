@@ -6,14 +6,9 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RetryPolicy } from '../../config';
+import { settledExport, type SettledExport } from './settle-attempts';
 
 export const LEASE_EXPIRED_ERROR = 'lease expired: the sending instance stopped before recording an outcome';
-
-export interface ReclaimedExport {
-  id: string;
-  state: 'RETRY_SCHEDULED' | 'FAILED';
-  attempts: number;
-}
 
 const RECLAIM_SQL = `
   with expired as (
@@ -27,7 +22,9 @@ const RECLAIM_SQL = `
       finished_at = case when e.attempts - e.retry_base > ? then now() end,
       lease_token = null, lease_until = null, last_http_status = null, last_error = ?, updated_at = now()
     from expired x where e.id = x.id
-    returning e.id, e.state, e.attempts
+    returning e.id, e.state, e.attempts, e.next_attempt_at, e.job_id, e.job_name, e.object_type, e.object_reference,
+              e.trigger_status, e.supplier_external_id, null::int as http_status, e.last_error as error,
+              0 as duration_ms, now() as occurred_at
   ), recorded as (
     insert into export_attempt (export_id, attempt, started_at, finished_at, duration_ms, error_class, error)
     select x.id, x.attempts, x.claimed_at, now(), greatest(0, extract(epoch from now() - x.claimed_at) * 1000)::int, 'LEASE_EXPIRED', ?
@@ -35,8 +32,10 @@ const RECLAIM_SQL = `
   )
   select * from reclaimed`;
 
-export async function reclaimExpiredLeases(em: EntityManager, retry: RetryPolicy): Promise<ReclaimedExport[]> {
-  return em.execute<ReclaimedExport[]>(RECLAIM_SQL, [retry.maxRetries, retry.maxRetries, retry.maxRetries, LEASE_EXPIRED_ERROR, LEASE_EXPIRED_ERROR]);
+/** The reclaimed exports, shaped like settled ones: the result feed and the metrics report them alike. */
+export async function reclaimExpiredLeases(em: EntityManager, retry: RetryPolicy): Promise<SettledExport[]> {
+  const rows = await em.execute<Record<string, unknown>[]>(RECLAIM_SQL, [retry.maxRetries, retry.maxRetries, retry.maxRetries, LEASE_EXPIRED_ERROR, LEASE_EXPIRED_ERROR]);
+  return rows.map(settledExport);
 }
 
 /**

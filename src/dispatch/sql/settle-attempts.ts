@@ -82,7 +82,12 @@ export async function settleAttempts(em: EntityManager, results: AttemptResult[]
     })),
   );
   const rows = await em.execute<Row[]>(SETTLE_SQL, [json, retry.maxRetries, retry.maxRetries, retry.intervalMs, retry.maxRetries]);
-  return rows.map((row) => ({
+  return rows.map(settledExport);
+}
+
+/** A row returning the SETTLE_SQL columns (also used for exports reclaimed after an expired lease). */
+export function settledExport(row: Row): SettledExport {
+  return {
     id: row.id,
     state: row.state,
     attempts: row.attempts,
@@ -97,5 +102,5 @@ export async function settleAttempts(em: EntityManager, results: AttemptResult[]
     error: row.error,
     durationMs: row.duration_ms,
     occurredAt: new Date(row.occurred_at),
-  }));
+  };
 }
