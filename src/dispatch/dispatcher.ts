@@ -21,6 +21,9 @@ import { settleAttempts, type AttemptResult, type SettledExport } from './sql/se
 export const RECORD_BATCH = 500;
 /** Wake-up without a notification: bounds the delay of a missed NOTIFY and picks up work of other instances. */
 export const SAFETY_POLL_MS = 1_000;
+/** A settle that fails (a dropped connection) is tried again before its exports are left to lease expiry. */
+export const SETTLE_TRIES = 3;
+const SETTLE_RETRY_PAUSE_MS = 200;
 /** Pause after a failed pass (database down, ...), so an outage does not spin the loop. */
 export const ERROR_PAUSE_MS = 1_000;
 
@@ -188,11 +191,18 @@ export class Dispatcher {
   private async flush(): Promise<void> {
     while (this.results.length > 0) {
       const batch = this.results.splice(0, this.results.length);
-      try {
-        this.onSettled(await settleAttempts(this.orm.em.fork(), batch, this.options.retry));
-      } catch (error) {
-        // The leases of this batch expire and the sweeper resends: at-least-once, never lost.
-        this.logger.error('could not record attempt results; their exports will be reclaimed after the lease', { error, exports: batch.map((r) => r.exportId) });
+      for (let tries = 1; ; tries += 1) {
+        try {
+          this.onSettled(await settleAttempts(this.orm.em.fork(), batch, this.options.retry));
+          break;
+        } catch (error) {
+          if (tries >= SETTLE_TRIES) {
+            // The leases of this batch expire and the sweeper resends: at-least-once, never lost.
+            this.logger.error('could not record attempt results; their exports will be reclaimed after the lease', { error, exports: batch.map((r) => r.exportId) });
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, SETTLE_RETRY_PAUSE_MS * tries));
+        }
       }
     }
   }

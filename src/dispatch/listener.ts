@@ -15,6 +15,8 @@ import type { Logger } from '../logger';
 export const CHANNEL = 'jobout_status_change';
 /** How often the listening session must prove it is alive. */
 export const HEARTBEAT_INTERVAL_MS = 10_000;
+/** Connecting and LISTEN must finish within this, or the attempt is retried. */
+export const CONNECT_TIMEOUT_MS = 5_000;
 /** A heartbeat slower than this counts as a dead session. */
 export const HEARTBEAT_TIMEOUT_MS = 5_000;
 /** Reconnect backoff: 100 ms doubling to 5 s, with jitter so instances do not reconnect in lockstep. */
@@ -72,7 +74,15 @@ export class Listener {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.options.databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 10_000, application_name: this.options.applicationName ?? 'jobout-listener' });
+    const client = new Client({
+      connectionString: this.options.databaseUrl,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      // A server that drops packets silently must not stall a reconnect forever.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: CONNECT_TIMEOUT_MS,
+      application_name: this.options.applicationName ?? 'jobout-listener',
+    });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error('connection ended')));
     client.on('notification', (message) => {

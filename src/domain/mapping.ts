@@ -14,6 +14,8 @@ export interface MappingEntry {
 
 export const MAX_MAPPING_ENTRIES = 200;
 const TARGET_SEGMENT = /^[A-Za-z_$][A-Za-z0-9_$-]{0,99}(\[\])?$/;
+/** Names that reach an object's prototype machinery instead of an own property of the body. */
+const RESERVED_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
 
 const arrayDepth = (path: string) => path.split('[]').length - 1;
 
@@ -29,7 +31,9 @@ export function mappingErrors(objectType: ObjectType, mapping: MappingEntry[]): 
       return;
     }
     const segments = entry.target.split('.');
-    if (!segments.every((segment) => TARGET_SEGMENT.test(segment))) {
+    if (segments.some((segment) => RESERVED_SEGMENTS.has(segment.replace('[]', '')))) {
+      errors.push({ field: `mapping[${index}].target`, message: '"__proto__", "constructor" and "prototype" cannot be target names' });
+    } else if (!segments.every((segment) => TARGET_SEGMENT.test(segment))) {
       errors.push({ field: `mapping[${index}].target`, message: `"${entry.target}" is not a path like "order.id" or "lines[].ean"` });
     } else if (arrayDepth(entry.target) !== arrayDepth(entry.source)) {
       errors.push({

@@ -123,12 +123,15 @@ function readSource(document: Record<string, unknown>, source: string): { values
     return { values: elements.map((element) => element[elementPath] ?? null), perElement: true };
   }
   let value: unknown = document;
-  for (const segment of source.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
+  for (const segment of source.split('.')) {
+    value = value && typeof value === 'object' && Object.hasOwn(value, segment) ? (value as Record<string, unknown>)[segment] : undefined;
+  }
   return { value: value ?? null, perElement: false };
 }
 
+/** Only own properties are ever followed or created, so no target can reach a prototype. */
 function child(container: Record<string, unknown>, name: string, make: () => unknown): any {
-  if (container[name] === undefined) container[name] = make();
+  if (!Object.hasOwn(container, name)) container[name] = make();
   return container[name];
 }
 
@@ -139,11 +142,11 @@ function writeTarget(body: Record<string, unknown>, target: string, read: Return
   let container = body;
   const walkTo = segments.length - 1;
   if (arrayAt === -1 || !read.perElement) {
-    for (const segment of segments.slice(0, walkTo)) container = child(container, segment, () => ({}));
+    for (const segment of segments.slice(0, walkTo)) container = child(container, segment, () => Object.create(null));
     container[segments[walkTo]] = 'value' in read ? read.value : null;
     return;
   }
-  for (const segment of segments.slice(0, arrayAt)) container = child(container, segment, () => ({}));
+  for (const segment of segments.slice(0, arrayAt)) container = child(container, segment, () => Object.create(null));
   const array: unknown[] = child(container, segments[arrayAt].slice(0, -2), () => []);
   const rest = segments.slice(arrayAt + 1);
   read.values.forEach((value, index) => {
@@ -151,14 +154,14 @@ function writeTarget(body: Record<string, unknown>, target: string, read: Return
       array[index] = value;
       return;
     }
-    let element = (array[index] ??= {}) as Record<string, unknown>;
-    for (const segment of rest.slice(0, -1)) element = child(element, segment, () => ({}));
+    let element = (array[index] ??= Object.create(null)) as Record<string, unknown>;
+    for (const segment of rest.slice(0, -1)) element = child(element, segment, () => Object.create(null));
     element[rest[rest.length - 1]] = value;
   });
 }
 
 function applyMapping(document: Record<string, unknown>, mapping: MappingEntry[]): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
+  const body: Record<string, unknown> = Object.create(null);
   for (const entry of mapping) writeTarget(body, entry.target, readSource(document, entry.source));
   return body;
 }

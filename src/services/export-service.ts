@@ -9,7 +9,8 @@ import { loadJobRules, payloadText } from '../dispatch/sql/record-exports';
 import { loadSnapshots } from '../dispatch/sql/load-snapshots';
 import { requireId } from './ids';
 import type { PageRequest } from './paging';
-import { pageOf, storeFilter, type Page, type Scope } from './scope';
+import { pageOf, type Page, type Scope } from './scope';
+import { supplierVisible, visibilityParams } from './supplier-visibility';
 
 export interface ExportAttemptView {
   attempt: number;
@@ -72,8 +73,7 @@ export type ExportSortField = (typeof EXPORT_SORT_FIELDS)[number];
 
 type Row = Record<string, any>;
 
-const VISIBLE = `(?::uuid[] is null or e.supplier_external_id in (
-  select s.external_id from supplier s join supplier_store ss on ss.supplier_id = s.id where ss.store_id = any(?::uuid[])))`;
+const VISIBLE = supplierVisible('e.supplier_external_id');
 
 function exportView(row: Row): ExportView {
   return {
@@ -96,17 +96,10 @@ function exportView(row: Row): ExportView {
   };
 }
 
-/** `{a,b}` literal for a uuid[] parameter; null when the caller sees every store. */
-function storeArray(scope: Scope): string | null {
-  const stores = storeFilter(scope);
-  return stores === undefined ? null : `{${stores.join(',')}}`;
-}
-
 export class ExportService {
   async list(scope: Scope, filter: ExportFilter, request: PageRequest<ExportSortField>): Promise<Page<ExportView>> {
     const conditions: string[] = [VISIBLE];
-    const stores = storeArray(scope);
-    const params: unknown[] = [stores, stores];
+    const params: unknown[] = [...visibilityParams(scope)];
     if (filter.jobId !== undefined) {
       conditions.push('e.job_id = ?');
       params.push(requireId(filter.jobId, 'jobId'));
@@ -138,8 +131,7 @@ export class ExportService {
   }
 
   async get(scope: Scope, id: string): Promise<ExportView & { attempts: ExportAttemptView[] }> {
-    const stores = storeArray(scope);
-    const [row] = await scope.em.execute<Row[]>(`select e.* from export e where e.id = ? and ${VISIBLE}`, [requireId(id, 'id'), stores, stores]);
+    const [row] = await scope.em.execute<Row[]>(`select e.* from export e where e.id = ? and ${VISIBLE}`, [requireId(id, 'id'), ...visibilityParams(scope)]);
     if (!row) throw notFound('Export', id);
     const attempts = await scope.em.execute<Row[]>('select * from export_attempt where export_id = ? order by attempt, id', [row.id]);
     return {
@@ -164,14 +156,14 @@ export class ExportService {
    */
   async retry(scope: Scope, id: string): Promise<ExportView> {
     requireWriter(scope.principal);
-    const stores = storeArray(scope);
     const [row] = await scope.em.execute<Row[]>(
       `update export e set state = 'PENDING', retry_base = e.attempts, next_attempt_at = now(), finished_at = null, updated_at = now()
-       where e.id = ? and e.state = 'FAILED' and ${VISIBLE} returning e.*`,
-      [requireId(id, 'id'), stores, stores],
+       where e.id = ? and e.state = 'FAILED' and e.job_id is not null and ${VISIBLE} returning e.*`,
+      [requireId(id, 'id'), ...visibilityParams(scope)],
     );
     if (!row) {
       const current = await this.get(scope, id); // NOT_FOUND when it does not exist or is not visible
+      if (current.state === 'FAILED') throw new DomainError('INVALID_STATE', `Export ${id} cannot be retried: its job was deleted`);
       throw new DomainError('INVALID_STATE', `Only a FAILED export can be retried; export ${id} is ${current.state}`);
     }
     await wakeDispatchers(scope);
@@ -183,9 +175,8 @@ export class ExportService {
     requireWriter(scope.principal);
     const state = filter.state ?? 'FAILED';
     if (state !== 'FAILED' && state !== 'RETRY_SCHEDULED') throw badInput('state must be FAILED or RETRY_SCHEDULED', [{ field: 'state', message: 'only FAILED or RETRY_SCHEDULED exports can be retried' }]);
-    const stores = storeArray(scope);
-    const conditions = ['e.state = ?', VISIBLE];
-    const params: unknown[] = [state, stores, stores];
+    const conditions = ['e.state = ?', 'e.job_id is not null', VISIBLE];
+    const params: unknown[] = [state, ...visibilityParams(scope)];
     if (filter.jobId !== undefined) {
       conditions.push('e.job_id = ?');
       params.push(requireId(filter.jobId, 'jobId'));
@@ -198,8 +189,12 @@ export class ExportService {
       conditions.push('e.updated_at < ?');
       params.push(filter.to);
     }
-    const fresh = state === 'FAILED' ? `state = 'PENDING', retry_base = e.attempts, finished_at = null,` : '';
-    const rows = await scope.em.execute<Row[]>(`update export e set ${fresh} next_attempt_at = now(), updated_at = now() where ${conditions.join(' and ')} returning e.id`, params);
+    // PENDING is what a woken dispatcher claims at once; a RETRY_SCHEDULED one keeps its round (retry_base).
+    const fresh = state === 'FAILED' ? 'retry_base = e.attempts, finished_at = null,' : '';
+    const rows = await scope.em.execute<Row[]>(
+      `update export e set ${fresh} state = 'PENDING', next_attempt_at = now(), updated_at = now() where ${conditions.join(' and ')} returning e.id`,
+      params,
+    );
     if (rows.length > 0) await wakeDispatchers(scope);
     return rows.length;
   }
@@ -240,11 +235,7 @@ export class ExportService {
     if (!job) throw notFound('Export job', jobId);
     const table = job.objectType === 'ORDER' ? 'order_logistic' : 'incident';
     const column = job.objectType === 'ORDER' ? 'reference' : 'order_incident_id';
-    const stores = storeArray(scope);
-    const [row] = await scope.em.execute<Row[]>(
-      `select e.id from ${table} e where e.${column} = ? and ${VISIBLE}`,
-      [objectReference, stores, stores],
-    );
+    const [row] = await scope.em.execute<Row[]>(`select e.id from ${table} e where e.${column} = ? and ${VISIBLE}`, [objectReference, ...visibilityParams(scope)]);
     if (!row) throw notFound(job.objectType === 'ORDER' ? 'Order' : 'Incident', objectReference);
     const snapshot = (await loadSnapshots(scope.em, job.objectType === 'ORDER' ? [row.id] : [], job.objectType === 'INCIDENT' ? [row.id] : [])).get(row.id)!;
     return payloadText(snapshot, job);

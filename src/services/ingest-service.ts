@@ -4,10 +4,11 @@
  * checked here first only to answer with a field error instead of a database error.
  */
 import { requireWriter } from '../auth/principal';
-import { assertNoFieldErrors, DomainError, notFound } from '../domain/errors';
+import { assertNoFieldErrors, badInput, DomainError, notFound } from '../domain/errors';
 import { InputReader, isPlainObject } from '../domain/input-reader';
 import { canonicalStatus, INCIDENT_STATUSES, ORDER_STATUSES } from '../domain/statuses';
 import type { Scope } from './scope';
+import { supplierVisible, visibilityParams } from './supplier-visibility';
 
 export interface OrderView {
   id: string;
@@ -41,6 +42,20 @@ function readDate(input: InputReader, field: string): string | null {
   if (Number.isNaN(date.getTime())) return input.fail(field, 'must be an ISO-8601 date-time') ?? null;
   return date.toISOString();
 }
+
+/**
+ * Store scope on writes: an operator may only write objects of suppliers in its stores (a supplier it cannot see
+ * is unknown), so it can neither fire another store's jobs nor overwrite another store's orders.
+ */
+async function assertSupplierVisible(scope: Scope, supplierExternalId: string | null): Promise<void> {
+  if (scope.principal.storeIds === null) return;
+  const [stores, sameStores] = visibilityParams(scope);
+  const visible =
+    supplierExternalId !== null && (await scope.em.execute(`select 1 where ${supplierVisible('?::text')}`, [stores, supplierExternalId, sameStores])).length > 0;
+  if (!visible) throw badInput(`Unknown supplier ${supplierExternalId ?? '(none)'}`, [{ field: 'supplierExternalId', message: 'unknown supplier: name one of your stores\' suppliers' }]);
+}
+
+const notYours = (what: string, id: string) => new DomainError('FORBIDDEN', `${what} ${id} belongs to a supplier outside your stores`);
 
 function object(raw: unknown, what: string): InputReader {
   if (!isPlainObject(raw)) throw new DomainError('BAD_USER_INPUT', `The ${what} must be an object`);
@@ -77,6 +92,7 @@ export class IngestService {
       return row;
     });
     assertNoFieldErrors(input.errors, 'Invalid order');
+    await assertSupplierVisible(scope, order.supplier_external_id);
     return scope.em.transactional(async (em) => {
       const [saved] = await em.execute<Row[]>(
         `insert into order_logistic (reference, account_external_id, supplier_external_id, store_external_id, status, created_at, custom_fields)
@@ -85,9 +101,11 @@ export class IngestService {
            supplier_external_id = excluded.supplier_external_id, store_external_id = excluded.store_external_id,
            status = coalesce(excluded.status, order_logistic.status), custom_fields = excluded.custom_fields, updated_at = now(),
            created_at = coalesce(?::timestamptz, order_logistic.created_at)
+         where ${supplierVisible('order_logistic.supplier_external_id')}
          returning id, reference, status`,
-        [order.reference, order.account_external_id, order.supplier_external_id, order.store_external_id, order.status, order.created_at, order.custom_fields, order.created_at],
+        [order.reference, order.account_external_id, order.supplier_external_id, order.store_external_id, order.status, order.created_at, order.custom_fields, order.created_at, ...visibilityParams(scope)],
       );
+      if (!saved) throw notYours('Order', order.reference!);
       if (lines) {
         await em.execute('delete from order_line where order_logistic_id = ?', [saved.id]);
         if (lines.length > 0) {
@@ -109,10 +127,10 @@ export class IngestService {
     const input = new InputReader({ status });
     const canonical = readStatus(input, 'status', ORDER_STATUSES, 'order');
     assertNoFieldErrors(input.errors, 'Invalid status');
-    const [row] = await scope.em.execute<Row[]>('update order_logistic set status = ?, updated_at = now() where reference = ? returning id, reference, status', [
-      canonical,
-      reference,
-    ]);
+    const [row] = await scope.em.execute<Row[]>(
+      `update order_logistic set status = ?, updated_at = now() where reference = ? and ${supplierVisible('supplier_external_id')} returning id, reference, status`,
+      [canonical, reference, ...visibilityParams(scope)],
+    );
     if (!row) throw notFound('Order', reference);
     return { id: row.id, reference: row.reference, status: row.status };
   }
@@ -145,6 +163,7 @@ export class IngestService {
       return row;
     });
     assertNoFieldErrors(input.errors, 'Invalid incident');
+    await assertSupplierVisible(scope, incident.supplier_external_id);
     return scope.em.transactional(async (em) => {
       const [saved] = await em.execute<Row[]>(
         `insert into incident (order_incident_id, order_incident_external_id, order_reference, status, reason_code, reason_description,
@@ -154,6 +173,7 @@ export class IngestService {
            order_reference = excluded.order_reference, status = coalesce(excluded.status, incident.status),
            reason_code = excluded.reason_code, reason_description = excluded.reason_description,
            supplier_external_id = excluded.supplier_external_id, account_external_id = excluded.account_external_id
+         where ${supplierVisible('incident.supplier_external_id')}
          returning id, order_incident_id, status`,
         [
           incident.order_incident_id,
@@ -165,8 +185,10 @@ export class IngestService {
           incident.supplier_external_id,
           incident.account_external_id,
           incident.created_at,
+          ...visibilityParams(scope),
         ],
       );
+      if (!saved) throw notYours('Incident', incident.order_incident_id!);
       if (lines) {
         await em.execute('delete from incident_line where incident_id = ?', [saved.id]);
         if (lines.length > 0) {
@@ -188,7 +210,10 @@ export class IngestService {
     const input = new InputReader({ status });
     const canonical = readStatus(input, 'status', INCIDENT_STATUSES, 'incident');
     assertNoFieldErrors(input.errors, 'Invalid status');
-    const [row] = await scope.em.execute<Row[]>('update incident set status = ? where order_incident_id = ? returning id, order_incident_id, status', [canonical, orderIncidentId]);
+    const [row] = await scope.em.execute<Row[]>(
+      `update incident set status = ? where order_incident_id = ? and ${supplierVisible('supplier_external_id')} returning id, order_incident_id, status`,
+      [canonical, orderIncidentId, ...visibilityParams(scope)],
+    );
     if (!row) throw notFound('Incident', orderIncidentId);
     return { id: row.id, orderIncidentId: row.order_incident_id, status: row.status };
   }

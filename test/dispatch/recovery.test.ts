@@ -138,3 +138,33 @@ describe('a settle by an instance that lost its lease', () => {
     }
   });
 });
+
+describe('a job deleted while its export is in flight', () => {
+  it('ends the export CANCELLED instead of retrying it for no job', async () => {
+    const { deferred } = await import('../support/wait');
+    const job = await createJob(t, jobInput(connectionId, { name: 'Deleted mid-send', triggerStatuses: ['INCIDENT'] }));
+    const gate = deferred();
+    sink.enqueue(reply.hold(gate.promise, reply.status(500)));
+    const reference = next('MIDSEND');
+    await insertOrder(reference, 'INCIDENT');
+    await waitFor(() => requestsFor(reference).length === 1);
+    await t.admin(`mutation($id: ID!) { deleteExportJob(id: $id) }`, { id: job.id });
+    gate.resolve();
+    await waitFor(async () => (await t.db.query<{ state: string }>('select state from export where object_reference = $1', [reference]))[0].state === 'CANCELLED');
+  });
+});
+
+describe('the payload of a status reached earlier', () => {
+  it('carries the status that fired the export, even if the object moved on before the outbox was drained', async () => {
+    await createJob(t, jobInput(connectionId, { name: 'Open incidents', objectType: 'INCIDENT', triggerStatuses: ['OPEN'], apiCall: { httpMethod: 'POST', path: '/incidents' } }));
+    await t.gateway.dispatcher.stop();
+    try {
+      await t.db.query(`insert into incident (order_incident_id, status) values ('INC-MOVED', 'OPEN')`);
+      await t.db.query(`update incident set status = 'CLOSED' where order_incident_id = 'INC-MOVED'`);
+    } finally {
+      t.gateway.dispatcher.start();
+    }
+    await waitFor(() => sink.requests.some((r) => r.body.includes('"INC-MOVED"')));
+    expect(JSON.parse(sink.requests.find((r) => r.body.includes('"INC-MOVED"'))!.body).incidentStatus).toBe('OPEN');
+  });
+});

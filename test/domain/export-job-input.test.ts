@@ -72,6 +72,9 @@ describe('parseExportJobInput', () => {
     ['two entries with one target', { mapping: [{ source: 'reference', target: 'id' }, { source: 'status', target: 'id' }] }, 'mapping[1].target'],
     ['a target inside another target', { mapping: [{ source: 'reference', target: 'order' }, { source: 'status', target: 'order.status' }] }, 'mapping[1].target'],
     ['a malformed target', { mapping: [{ source: 'reference', target: 'a..b' }] }, 'mapping[0].target'],
+    ['a target through __proto__', { mapping: [{ source: 'reference', target: '__proto__.polluted' }] }, 'mapping[0].target'],
+    ['a target through constructor.prototype', { mapping: [{ source: 'reference', target: 'constructor.prototype.x' }] }, 'mapping[0].target'],
+    ['custom fields on an incident job', { objectType: 'INCIDENT', triggerStatuses: ['OPEN'], includeCustomFields: true }, 'includeCustomFields'],
     ['supplierExternalIds that are not strings', { supplierExternalIds: [42] }, 'supplierExternalIds[0]'],
     ['an unknown field', { supplierExternalID: ['SUP-1'] }, 'supplierExternalID'],
   ])('refuses %s', (_case, overrides, field) => {

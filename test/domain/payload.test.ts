@@ -85,6 +85,15 @@ describe('mapped payloads', () => {
     });
   });
 
+  it('writes targets named like Object.prototype members as plain fields, touching no prototype', () => {
+    const payload = buildPayload(
+      { objectType: 'ORDER', order },
+      { includeCustomFields: false, mapping: [{ source: 'reference', target: 'toString.name' }, { source: 'customFields.hasOwnProperty', target: 'valueOf' }] },
+    );
+    expect(JSON.parse(JSON.stringify(payload))).toEqual({ toString: { name: '172-189-1896838-1' }, valueOf: null });
+    expect(({} as Record<string, unknown>).name).toBeUndefined();
+  });
+
   it('writes null for a missing custom field and an empty array for an order without lines', () => {
     const payload = buildPayload(
       { objectType: 'ORDER', order: { ...order, orderLines: [] } },

@@ -21,7 +21,7 @@ export class Migration20261127010000_dispatch extends Migration {
         status text null,
         created_at timestamptz not null default now(),
         updated_at timestamptz not null default now(),
-        custom_fields jsonb not null default '{}'
+        custom_fields jsonb null default '{}'
       );
 
       create table order_line (

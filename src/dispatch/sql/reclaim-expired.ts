@@ -17,9 +17,9 @@ const RECLAIM_SQL = `
     for update skip locked
   ), reclaimed as (
     update export e set
-      state = case when e.attempts - e.retry_base > ? then 'FAILED' else 'RETRY_SCHEDULED' end,
-      next_attempt_at = case when e.attempts - e.retry_base > ? then null else now() end,
-      finished_at = case when e.attempts - e.retry_base > ? then now() end,
+      state = case when e.job_id is null then 'CANCELLED' when e.attempts - e.retry_base > ? then 'FAILED' else 'RETRY_SCHEDULED' end,
+      next_attempt_at = case when e.job_id is null or e.attempts - e.retry_base > ? then null else now() end,
+      finished_at = case when e.job_id is null or e.attempts - e.retry_base > ? then now() end,
       lease_token = null, lease_until = null, last_http_status = null, last_error = ?, updated_at = now()
     from expired x where e.id = x.id
     returning e.id, e.state, e.attempts, e.next_attempt_at, e.job_id, e.job_name, e.object_type, e.object_reference,
@@ -46,8 +46,9 @@ export async function reclaimExpiredLeases(em: EntityManager, retry: RetryPolicy
 export async function releaseLeases(em: EntityManager, claims: { id: string; leaseToken: string }[]): Promise<number> {
   if (claims.length === 0) return 0;
   const rows = await em.execute<unknown[]>(
-    `update export e set state = case when e.attempts - 1 = e.retry_base then 'PENDING' else 'RETRY_SCHEDULED' end,
-       attempts = e.attempts - 1, next_attempt_at = now(), lease_token = null, lease_until = null, updated_at = now()
+    `update export e set state = case when e.job_id is null then 'CANCELLED' when e.attempts - 1 = e.retry_base then 'PENDING' else 'RETRY_SCHEDULED' end,
+       attempts = e.attempts - 1, next_attempt_at = case when e.job_id is null then null else now() end,
+       finished_at = case when e.job_id is null then now() end, lease_token = null, lease_until = null, updated_at = now()
      from json_to_recordset(?::json) as c(id uuid, lease_token uuid)
      where e.id = c.id and e.lease_token = c.lease_token and e.state = 'SENDING'
      returning e.id`,

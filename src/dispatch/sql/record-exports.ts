@@ -46,11 +46,13 @@ const JOB_RULES_SQL = `
 
 const INSERT_EXPORTS_SQL = `
   insert into export (id, job_id, job_name, object_type, object_id, object_reference, supplier_external_id, trigger_status,
-                      status_change_id, dedupe_key, payload, state, next_attempt_at)
+                      status_change_id, dedupe_key, payload, state, next_attempt_at, last_error, finished_at)
   select x.id, x.job_id, x.job_name, x.object_type, x.object_id, x.object_reference, x.supplier_external_id, x.trigger_status,
-         x.status_change_id, x.dedupe_key, x.payload, 'PENDING', now()
+         x.status_change_id, x.dedupe_key, x.payload, x.state,
+         case when x.state = 'PENDING' then now() end, x.last_error, case when x.state = 'FAILED' then now() end
   from json_to_recordset(?::json) as x(id uuid, job_id uuid, job_name text, object_type text, object_id uuid, object_reference text,
-                                        supplier_external_id text, trigger_status text, status_change_id bigint, dedupe_key text, payload text)
+                                        supplier_external_id text, trigger_status text, status_change_id bigint, dedupe_key text, payload text,
+                                        state text, last_error text)
   on conflict (dedupe_key) do nothing
   returning id`;
 
@@ -93,6 +95,23 @@ export function payloadText(snapshot: ObjectSnapshot, job: Pick<JobRule, 'mappin
   return JSON.stringify(buildPayload(snapshot, job));
 }
 
+/**
+ * The object as it was when it reached `status`: later changes to its other fields are included (the payload is
+ * built when the export is recorded), but the status is the one that fired the export.
+ */
+function atStatus(snapshot: ObjectSnapshot, status: string): ObjectSnapshot {
+  return snapshot.objectType === 'ORDER' ? { objectType: 'ORDER', order: { ...snapshot.order, status } } : { objectType: 'INCIDENT', incident: { ...snapshot.incident, incidentStatus: status } };
+}
+
+/** A payload that cannot be built fails its own export for an operator to see; it never blocks the batch. */
+function buildRecorded(snapshot: ObjectSnapshot, job: JobRule, status: string): { payload: string; state: 'PENDING' | 'FAILED'; last_error: string | null } {
+  try {
+    return { payload: payloadText(atStatus(snapshot, status), job), state: 'PENDING', last_error: null };
+  } catch (error) {
+    return { payload: '', state: 'FAILED', last_error: `payload could not be built: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
 /** Processes up to `limit` outbox rows; returns how many changes and new exports it recorded. */
 export async function recordExports(em: EntityManager, limit: number): Promise<{ changes: number; exports: number }> {
   return em.transactional(async (tx) => {
@@ -128,7 +147,7 @@ export async function recordExports(em: EntityManager, limit: number): Promise<{
             trigger_status: change.status,
             status_change_id: change.id,
             dedupe_key: dedupeKey(job, change),
-            payload: payloadText(snapshot, job),
+            ...buildRecorded(snapshot, job, change.status),
           },
         ];
       });

@@ -47,9 +47,10 @@ const SETTLE_SQL = `
       finished_at timestamptz, duration_ms int, succeeded boolean, http_status int, excerpt text, error_class text, error text)
   ), settled as (
     update export e set
-      state = case when r.succeeded then 'SUCCEEDED' when e.attempts - e.retry_base > ? then 'FAILED' else 'RETRY_SCHEDULED' end,
-      next_attempt_at = case when r.succeeded or e.attempts - e.retry_base > ? then null else r.finished_at + ? * interval '1 millisecond' end,
-      finished_at = case when r.succeeded or e.attempts - e.retry_base > ? then r.finished_at end,
+      -- a job deleted while its export was in flight: nothing is left to retry it for
+      state = case when r.succeeded then 'SUCCEEDED' when e.job_id is null then 'CANCELLED' when e.attempts - e.retry_base > ? then 'FAILED' else 'RETRY_SCHEDULED' end,
+      next_attempt_at = case when r.succeeded or e.job_id is null or e.attempts - e.retry_base > ? then null else r.finished_at + ? * interval '1 millisecond' end,
+      finished_at = case when r.succeeded or e.job_id is null or e.attempts - e.retry_base > ? then r.finished_at end,
       lease_token = null, lease_until = null, last_http_status = r.http_status, last_error = r.error, updated_at = now()
     from r where e.id = r.export_id and e.lease_token = r.lease_token and e.state = 'SENDING'
     returning e.id, e.state, e.attempts, e.next_attempt_at, e.job_id, e.job_name, e.object_type, e.object_reference,
