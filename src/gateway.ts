@@ -14,6 +14,7 @@ import { SecretBox } from './auth/secret-box';
 import type { Config } from './config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { migrate, openOrm, pendingMigrations } from './db/orm';
+import { sqlRunner } from './db/sql-runner';
 import { resolveAdminToken, resolveSecretKey } from './dev-secrets';
 import { Dispatcher } from './dispatch/dispatcher';
 import { Listener } from './dispatch/listener';
@@ -89,8 +90,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const secrets = new SecretBox(resolveSecretKey(config, log));
     const services = createServices({ secrets, allowPrivateTargets: config.allowPrivateTargets });
 
-    // The dispatcher's bookkeeping commits asynchronously on its own pool (see PoolSettings.asyncCommit); API writes stay durable.
-    const dispatchOrm = (parts.dispatchOrm = await openOrm(databaseUrl, { asyncCommit: true }));
+    // The dispatcher's bookkeeping commits asynchronously on its own pool (see PoolSettings.dispatcher); API writes stay durable.
+    const dispatchOrm = (parts.dispatchOrm = await openOrm(databaseUrl, { dispatcher: true }));
     const sender = (parts.sender = new Sender({ timeoutMs: config.httpTimeoutMs, allowPrivateTargets: config.allowPrivateTargets, userAgent: USER_AGENT }));
     const metrics = new Metrics(orm);
     const results = (parts.results = new ResultsFeed(orm, databaseUrl, logger));
@@ -100,8 +101,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       metrics.recordSettled(settled);
       results.publish(settled);
     };
+    const dispatchSql = sqlRunner(dispatchOrm);
     const dispatcher = (parts.dispatcher = new Dispatcher(
-      dispatchOrm,
+      dispatchSql,
       sender,
       secrets,
       { concurrency: config.dispatchConcurrency, httpTimeoutMs: config.httpTimeoutMs, retry: config.retry },
@@ -111,7 +113,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const listener = (parts.listener = new Listener({ databaseUrl, logger, onWake: () => dispatcher.wake() }));
     await listener.start();
     dispatcher.start();
-    const sweeper = (parts.sweeper = new Sweeper(dispatchOrm, dispatcher, config.retry, logger, report));
+    const sweeper = (parts.sweeper = new Sweeper(dispatchSql, dispatcher, config.retry, logger, report));
     sweeper.start(config.sweepCron);
 
     const httpServer = createServer();

@@ -15,13 +15,16 @@ const MIGRATION_LOCK_KEY = 0x6a6f626f; // "jobo"
 export interface PoolSettings {
   size?: number;
   /**
-   * Commit without waiting for the WAL flush, for the dispatcher's own bookkeeping only. A database crash can
-   * then forget its last few hundred milliseconds of claims and settles, which makes exports be sent again (with
-   * the same idempotency key) but never lost: the status change itself was committed durably by its writer, and
-   * an outbox row and the exports recorded from it commit or vanish together.
+   * The dispatcher's own pool. Its sessions commit without waiting for the WAL flush: a database crash can then
+   * forget the dispatcher's last few hundred milliseconds of claims and settles, which makes exports be sent again
+   * (with the same idempotency key) but never lost, because the status change itself was committed durably by its
+   * writer and an outbox row and the exports recorded from it commit or vanish together. Its sessions also plan
+   * each prepared statement once (generic plans): re-planning the recording statement cost more than running it.
    */
-  asyncCommit?: boolean;
+  dispatcher?: boolean;
 }
+
+const DISPATCHER_SESSION = 'set synchronous_commit = off; set plan_cache_mode = force_generic_plan';
 
 type PgConnection = { query(sql: string, callback: (error: Error | null) => void): void };
 
@@ -37,8 +40,8 @@ export function ormOptions(databaseUrl: string, settings: PoolSettings = {}): Op
     pool: {
       min: 0,
       max: settings.size ?? 10,
-      ...(settings.asyncCommit
-        ? { afterCreate: (connection: PgConnection, done: (error: Error | null, connection: PgConnection) => void) => connection.query('set synchronous_commit = off', (error) => done(error, connection)) }
+      ...(settings.dispatcher
+        ? { afterCreate: (connection: PgConnection, done: (error: Error | null, connection: PgConnection) => void) => connection.query(DISPATCHER_SESSION, (error) => done(error, connection)) }
         : {}),
     },
     forceUtcTimezone: true,

@@ -1,13 +1,16 @@
 /**
- * The dispatch loop of one instance: outbox -> exports -> claimed sends -> settled attempts.
+ * The dispatcher of one instance: outbox -> exports -> claimed sends -> settled attempts, as two loops that never
+ * wait for each other.
  *
- * NOTIFY is only a hint (see listener.ts): every pass drains the outbox, and the loop also wakes on a safety
- * poll. Before sleeping it raises `dispatch_wakeup.idle` so writers notify again, then looks once more, so a
- * change committed in between is not left for the poll. At most `concurrency` sends are in flight; results are
- * settled in batches by one flusher. No exception escapes the loop: a failed pass is logged and retried after a
- * pause.
+ * - The recording loop drains the outbox into exports. NOTIFY is only a hint (see listener.ts): the loop also
+ *   wakes on a safety poll. Before sleeping it raises `dispatch_wakeup.idle` so writers notify again, then looks
+ *   once more, so a change committed in between is not left for the poll.
+ * - The sending loop claims due exports whenever a send slot is free (at most `concurrency` in flight), so a
+ *   long backlog being recorded never starves delivery. Results are settled in batches by one flusher.
+ *
+ * No exception escapes a loop: a failed round is logged and retried after a pause.
  */
-import type { MikroORM } from '@mikro-orm/postgresql';
+import { prepared, type SqlRunner } from '../db/sql-runner';
 import type { RetryPolicy } from '../config';
 import { secretContext, type SecretBox } from '../auth/secret-box';
 import type { Logger } from '../logger';
@@ -16,6 +19,7 @@ import { claimExports, type ClaimedExport } from './sql/claim-exports';
 import { recordExports } from './sql/record-exports';
 import { releaseLeases } from './sql/reclaim-expired';
 import { settleAttempts, type AttemptResult, type SettledExport } from './sql/settle-attempts';
+import { WakeSignal } from './wake-signal';
 
 /** Outbox rows recorded per transaction. */
 export const RECORD_BATCH = 500;
@@ -24,8 +28,10 @@ export const SAFETY_POLL_MS = 1_000;
 /** A settle that fails (a dropped connection) is tried again before its exports are left to lease expiry. */
 export const SETTLE_TRIES = 3;
 const SETTLE_RETRY_PAUSE_MS = 200;
-/** Pause after a failed pass (database down, ...), so an outage does not spin the loop. */
+/** Pause after a failed round (database down, ...), so an outage does not spin a loop. */
 export const ERROR_PAUSE_MS = 1_000;
+
+const SET_IDLE = prepared('jobout_set_idle', 'update dispatch_wakeup set idle = $1 where id = 1 and idle is distinct from $1');
 
 export interface DispatcherOptions {
   concurrency: number;
@@ -35,10 +41,12 @@ export interface DispatcherOptions {
 
 export class Dispatcher {
   private running = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private pendingWake = false;
+  private loops: Promise<void>[] = [];
+  private readonly recordSignal = new WakeSignal();
+  private readonly sendSignal = new WakeSignal();
   private readonly inFlight = new Map<Promise<void>, ClaimedExport>();
+  /** Send slots promised to a claim in progress (both loops claim), so the two never exceed `concurrency` together. */
+  private reserved = 0;
   /** Set by the sweeper's tick: claim due retries too, until none is left. */
   private retriesDue = false;
   private readonly results: AttemptResult[] = [];
@@ -46,7 +54,7 @@ export class Dispatcher {
   private idleFlag: boolean | undefined;
 
   constructor(
-    private readonly orm: MikroORM,
+    private readonly sql: SqlRunner,
     private readonly sender: Sender,
     private readonly secrets: SecretBox,
     private readonly options: DispatcherOptions,
@@ -57,19 +65,23 @@ export class Dispatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.run();
+    this.loops = [this.recordLoop(), this.sendLoop()];
   }
 
   /** Called by the sweeper: due retries are sent through the same bounded send path as first attempts. */
   sendDueRetries(): void {
     this.retriesDue = true;
-    this.wake();
+    this.sendSignal.wake();
   }
 
-  /** A hint that there may be work: ends the current wait early. */
+  /** A hint that there may be work (a notification, a reconnect): ends both loops' waits early. */
   wake(): void {
-    this.pendingWake = true;
-    this.wakeUp?.();
+    this.recordSignal.wake();
+    this.sendSignal.wake();
+  }
+
+  private freeSlots(): number {
+    return Math.max(0, this.options.concurrency - this.inFlight.size - this.reserved);
   }
 
   get activeSends(): number {
@@ -84,14 +96,14 @@ export class Dispatcher {
     if (!this.running) return;
     this.running = false;
     this.wake();
-    await this.loop;
+    await Promise.all(this.loops);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.inFlight.keys()), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
     await this.flush();
     const unfinished = [...this.inFlight.values()];
     if (unfinished.length > 0) {
-      const released = await releaseLeases(this.orm.em.fork(), unfinished).catch((error) => {
+      const released = await releaseLeases(this.sql, unfinished).catch((error) => {
         this.logger.error('could not release unfinished exports; they are reclaimed when their lease ends', { error });
         return 0;
       });
@@ -99,38 +111,68 @@ export class Dispatcher {
     }
   }
 
-  private async run(): Promise<void> {
+  private async recordLoop(): Promise<void> {
     while (this.running) {
       try {
-        if (await this.pass()) continue;
+        if (await this.record()) {
+          await this.setIdle(false); // busy: writers need not notify meanwhile
+          continue;
+        }
         await this.setIdle(true);
-        if (await this.pass()) continue; // a change committed before writers saw the flag
-        await this.sleep(SAFETY_POLL_MS);
-        if (this.running) await this.setIdle(false);
+        if (await this.record()) continue; // a change committed before writers saw the flag
+        await this.recordSignal.sleep(SAFETY_POLL_MS);
       } catch (error) {
-        this.logger.error('dispatch pass failed; retrying', { error });
-        await this.sleep(ERROR_PAUSE_MS);
+        this.logger.error('recording exports failed; retrying', { error });
+        await this.recordSignal.sleep(ERROR_PAUSE_MS);
       }
     }
   }
 
-  /** One round of work; true when it did something (so the loop goes on without waiting). */
-  private async pass(): Promise<boolean> {
-    const em = this.orm.em.fork();
-    const recorded = await recordExports(em, RECORD_BATCH);
-    const free = this.options.concurrency - this.inFlight.size;
-    const retries = this.retriesDue;
-    const states: ('PENDING' | 'RETRY_SCHEDULED')[] = retries ? ['PENDING', 'RETRY_SCHEDULED'] : ['PENDING'];
-    const claimed = free > 0 ? await claimExports(em, { states, limit: free, defaultTimeoutMs: this.options.httpTimeoutMs }) : [];
-    if (retries && free > 0 && claimed.length < free) this.retriesDue = false; // nothing more is due
-    for (const claim of claimed) this.startSend(claim);
-    return recorded.changes > 0 || claimed.length > 0;
+  /** One recording round; true when it processed outbox rows (so the loop goes on without waiting). */
+  private async record(): Promise<boolean> {
+    const free = this.running ? this.freeSlots() : 0;
+    this.reserved += free;
+    let recorded;
+    try {
+      recorded = await recordExports(this.sql, RECORD_BATCH, { claim: free, defaultTimeoutMs: this.options.httpTimeoutMs });
+    } finally {
+      this.reserved -= free;
+    }
+    for (const claim of recorded.claimed) this.startSend(claim);
+    if (recorded.exports > recorded.claimed.length) this.sendSignal.wake(); // the rest wait as PENDING
+    return recorded.changes > 0;
+  }
+
+  private async sendLoop(): Promise<void> {
+    while (this.running) {
+      try {
+        const free = this.freeSlots();
+        if (free > 0) {
+          const retries = this.retriesDue;
+          const states: ('PENDING' | 'RETRY_SCHEDULED')[] = retries ? ['PENDING', 'RETRY_SCHEDULED'] : ['PENDING'];
+          this.reserved += free;
+          let claimed;
+          try {
+            claimed = await claimExports(this.sql, { states, limit: free, defaultTimeoutMs: this.options.httpTimeoutMs });
+          } finally {
+            this.reserved -= free;
+          }
+          if (retries && claimed.length < free) this.retriesDue = false; // nothing more is due
+          for (const claim of claimed) this.startSend(claim);
+          if (claimed.length > 0 && this.inFlight.size < this.options.concurrency) continue;
+        }
+        await this.sendSignal.sleep(SAFETY_POLL_MS); // a finished send, new exports or a notification ends it
+      } catch (error) {
+        this.logger.error('claiming exports failed; retrying', { error });
+        await this.sendSignal.sleep(ERROR_PAUSE_MS);
+      }
+    }
   }
 
   private startSend(claim: ClaimedExport): void {
     const send = this.deliver(claim).finally(() => {
       this.inFlight.delete(send);
-      this.wake(); // a slot is free
+      this.sendSignal.wake(); // a slot is free
     });
     this.inFlight.set(send, claim);
   }
@@ -193,7 +235,7 @@ export class Dispatcher {
       const batch = this.results.splice(0, this.results.length);
       for (let tries = 1; ; tries += 1) {
         try {
-          this.onSettled(await settleAttempts(this.orm.em.fork(), batch, this.options.retry));
+          this.onSettled(await settleAttempts(this.sql, batch, this.options.retry));
           break;
         } catch (error) {
           if (tries >= SETTLE_TRIES) {
@@ -209,27 +251,10 @@ export class Dispatcher {
 
   private async setIdle(idle: boolean): Promise<void> {
     if (this.idleFlag === idle) return;
-    await this.orm.em.fork().execute('update dispatch_wakeup set idle = ? where id = 1 and idle is distinct from ?', [idle, idle]);
+    await this.sql.query(SET_IDLE, [idle]);
     this.idleFlag = idle;
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.pendingWake || !this.running) {
-      this.pendingWake = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wakeUp = undefined;
-        self.pendingWake = false;
-        resolve();
-      }
-      this.wakeUp = done;
-    });
-  }
 }
 
 /** PostgreSQL text cannot hold NUL characters, which a partner's binary answer may contain. */

@@ -7,7 +7,7 @@
  * prunes outbox rows processed long ago.
  */
 import cron, { type ScheduledTask } from 'node-cron';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { SqlRunner } from '../db/sql-runner';
 import type { RetryPolicy } from '../config';
 import type { Logger } from '../logger';
 import type { Dispatcher } from './dispatcher';
@@ -21,7 +21,7 @@ export class Sweeper {
   private task: ScheduledTask | undefined;
 
   constructor(
-    private readonly orm: MikroORM,
+    private readonly sql: SqlRunner,
     private readonly dispatcher: Dispatcher,
     private readonly retry: RetryPolicy,
     private readonly logger: Logger,
@@ -49,14 +49,13 @@ export class Sweeper {
 
   /** One tick; callable directly (tests, operators' tools). */
   async sweep(): Promise<{ reclaimed: number }> {
-    const em = this.orm.em.fork();
-    const reclaimed = await reclaimExpiredLeases(em, this.retry);
+    const reclaimed = await reclaimExpiredLeases(this.sql, this.retry);
     if (reclaimed.length > 0) {
       this.logger.warn('reclaimed exports whose lease expired', { exports: reclaimed.map((r) => r.id) });
       this.onReclaimed(reclaimed);
     }
     this.dispatcher.sendDueRetries();
-    await em.execute(`delete from status_change where processed_at < now() - ? * interval '1 day'`, [OUTBOX_RETENTION_DAYS]);
+    await this.sql.query(`delete from status_change where processed_at < now() - $1 * interval '1 day'`, [OUTBOX_RETENTION_DAYS]);
     return { reclaimed: reclaimed.length };
   }
 }

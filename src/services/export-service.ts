@@ -5,8 +5,9 @@
 import { requireWriter } from '../auth/principal';
 import { badInput, DomainError, notFound } from '../domain/errors';
 import { EXPORT_STATES, OBJECT_TYPES, type ExportState, type ObjectType } from '../domain/statuses';
-import { loadJobRules, payloadText } from '../dispatch/sql/record-exports';
-import { loadSnapshots } from '../dispatch/sql/load-snapshots';
+import { sqlRunner } from '../db/sql-runner';
+import { loadJobRule, payloadText } from '../dispatch/sql/record-exports';
+import { loadSnapshot } from '../dispatch/sql/load-snapshots';
 import { requireId } from './ids';
 import type { PageRequest } from './paging';
 import { pageOf, type Page, type Scope } from './scope';
@@ -231,13 +232,11 @@ export class ExportService {
 
   /** The body `jobId` would send for the object now; nothing is recorded or sent. */
   async preview(scope: Scope, jobId: string, objectReference: string): Promise<string> {
-    const job = (await loadJobRules(scope.em)).find((rule) => rule.id === requireId(jobId, 'jobId'));
+    const sql = sqlRunner(scope.em);
+    const job = await loadJobRule(sql, requireId(jobId, 'jobId'));
     if (!job) throw notFound('Export job', jobId);
-    const table = job.objectType === 'ORDER' ? 'order_logistic' : 'incident';
-    const column = job.objectType === 'ORDER' ? 'reference' : 'order_incident_id';
-    const [row] = await scope.em.execute<Row[]>(`select e.id from ${table} e where e.${column} = ? and ${VISIBLE}`, [objectReference, ...visibilityParams(scope)]);
-    if (!row) throw notFound(job.objectType === 'ORDER' ? 'Order' : 'Incident', objectReference);
-    const snapshot = (await loadSnapshots(scope.em, job.objectType === 'ORDER' ? [row.id] : [], job.objectType === 'INCIDENT' ? [row.id] : [])).get(row.id)!;
+    const snapshot = await loadSnapshot(sql, job.objectType, objectReference, visibilityParams(scope)[0]);
+    if (!snapshot) throw notFound(job.objectType === 'ORDER' ? 'Order' : 'Incident', objectReference);
     return payloadText(snapshot, job);
   }
 }

@@ -16,3 +16,9 @@ export function visibilityParams(scope: Scope): [string | null, string | null] {
   const literal = stores === undefined ? null : `{${stores.join(',')}}`;
   return [literal, literal];
 }
+
+/** `supplierVisible` for `$n` SQL (the dispatcher's runner): parameter `$index` holds the uuid[] literal. */
+export function supplierVisibleTo(column: string, index: number): string {
+  return `($${index}::uuid[] is null or ${column} in (
+    select s.external_id from supplier s join supplier_store ss on ss.supplier_id = s.id where ss.store_id = any($${index}::uuid[])))`;
+}

@@ -4,6 +4,7 @@
  * that lost its lease.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlRunner } from '../../src/db/sql-runner';
 import { claimExports } from '../../src/dispatch/sql/claim-exports';
 import { settleAttempts } from '../../src/dispatch/sql/settle-attempts';
 import { startTestGateway, type TestGateway } from '../support/gateway';
@@ -111,7 +112,7 @@ describe('a settle by an instance that lost its lease', () => {
     try {
       await insertOrder(reference, 'ORDER_CREATED');
       const { recordExports } = await import('../../src/dispatch/sql/record-exports');
-      const em = t.gateway.orm.em.fork();
+      const em = sqlRunner(t.gateway.orm);
       await recordExports(em, 100);
       const [first] = await claimExports(em, { states: ['PENDING'], limit: 100, defaultTimeoutMs: 1000 });
       expect(first.objectReference).toBe(reference);

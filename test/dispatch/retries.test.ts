@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { startGateway, type Gateway } from '../../src/gateway';
 import { silentLogger } from '../../src/logger';
+import { sqlRunner } from '../../src/db/sql-runner';
 import { claimExports } from '../../src/dispatch/sql/claim-exports';
 import { recordExports } from '../../src/dispatch/sql/record-exports';
 import { ADMIN_TOKEN, SECRET_KEY, startTestGateway, type TestGateway } from '../support/gateway';
@@ -89,7 +90,7 @@ describe('an expired lease', () => {
     await t.gateway.dispatcher.stop();
     try {
       await insertOrder(reference);
-      const em = t.gateway.orm.em.fork();
+      const em = sqlRunner(t.gateway.orm);
       await recordExports(em, 100);
       const [claim] = await claimExports(em, { states: ['PENDING'], limit: 1, defaultTimeoutMs: 1000 });
       expect(claim.objectReference).toBe(reference);

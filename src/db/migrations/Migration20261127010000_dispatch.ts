@@ -100,22 +100,27 @@ export class Migration20261127010000_dispatch extends Migration {
           using errcode = 'check_violation';
       end $$;
 
-      -- BEFORE: normalise the alias and refuse unknown statuses. It also runs for the proposed row of an
-      -- INSERT ... ON CONFLICT DO UPDATE, which is why changes are recorded by the AFTER triggers below.
-      create function jobout_order_status_check() returns trigger language plpgsql as $$
-      begin
-        new.status := jobout_check_status('order', new.status, array[
+      -- Statuses are checked (the alias normalised, unknown ones refused) before a row is written. A real change is
+      -- recorded in the outbox: for an UPDATE by the same BEFORE trigger (one function call on the order system's
+      -- hot path), for an INSERT by an AFTER trigger, because the BEFORE INSERT trigger also runs for the proposed
+      -- row of an INSERT ... ON CONFLICT DO UPDATE that ends up updating instead.
+      create function jobout_order_status(status text) returns text language sql immutable as $$
+        select jobout_check_status('order', status, array[
           'CREATING', 'DRAFT_ORDER', 'ORDER_DRAFT_ON_HOLD', 'BLOCKED_BY_POLICY', 'BLOCKED_BY_PAYMENT', 'ORDER_CREATED',
           'WAITING_CUSTOMER_APPROVAL', 'WAITING_SUPPLIER_APPROVAL', 'DECLINED_BY_CUSTOMER', 'DECLINED_BY_SUPPLIER',
           'ACCEPTED_BY_SUPPLIER', 'WAITING_FULFILLMENT', 'WAITING_SHIPMENT', 'PARTIALLY_SHIPPED', 'PARTIALLY_CANCELED',
-          'SHIPPED', 'INCIDENT', 'COMPLETED', 'CANCELED']);
+          'SHIPPED', 'INCIDENT', 'COMPLETED', 'CANCELED'])
+      $$;
+
+      create function jobout_order_inserting() returns trigger language plpgsql as $$
+      begin
+        new.status := jobout_order_status(new.status);
         return new;
       end $$;
-      create trigger order_logistic_status_check before insert or update of status on order_logistic
-        for each row execute function jobout_order_status_check();
+      create trigger order_logistic_status_check before insert on order_logistic
+        for each row execute function jobout_order_inserting();
 
-      -- AFTER: record a real change (a row inserted with a status, or a status that differs) in the outbox.
-      create function jobout_order_status_change() returns trigger language plpgsql as $$
+      create function jobout_order_inserted() returns trigger language plpgsql as $$
       begin
         insert into status_change (object_type, object_id, object_reference, supplier_external_id, status)
         values ('ORDER', new.id, new.reference, new.supplier_external_id, new.status);
@@ -123,19 +128,34 @@ export class Migration20261127010000_dispatch extends Migration {
         return null;
       end $$;
       create trigger order_logistic_status_inserted after insert on order_logistic
-        for each row when (new.status is not null) execute function jobout_order_status_change();
-      create trigger order_logistic_status_changed after update of status on order_logistic
-        for each row when (new.status is not null and new.status is distinct from old.status) execute function jobout_order_status_change();
+        for each row when (new.status is not null) execute function jobout_order_inserted();
 
-      create function jobout_incident_status_check() returns trigger language plpgsql as $$
+      create function jobout_order_updating() returns trigger language plpgsql as $$
       begin
-        new.status := jobout_check_status('incident', new.status, array['OPEN', 'ON_GOING', 'CLOSED']);
+        new.status := jobout_order_status(new.status);
+        if new.status is not null and new.status is distinct from old.status then
+          insert into status_change (object_type, object_id, object_reference, supplier_external_id, status)
+          values ('ORDER', new.id, new.reference, new.supplier_external_id, new.status);
+          perform jobout_wake_dispatcher();
+        end if;
         return new;
       end $$;
-      create trigger incident_status_check before insert or update of status on incident
-        for each row execute function jobout_incident_status_check();
+      create trigger order_logistic_status_changed before update of status on order_logistic
+        for each row execute function jobout_order_updating();
 
-      create function jobout_incident_status_change() returns trigger language plpgsql as $$
+      create function jobout_incident_status(status text) returns text language sql immutable as $$
+        select jobout_check_status('incident', status, array['OPEN', 'ON_GOING', 'CLOSED'])
+      $$;
+
+      create function jobout_incident_inserting() returns trigger language plpgsql as $$
+      begin
+        new.status := jobout_incident_status(new.status);
+        return new;
+      end $$;
+      create trigger incident_status_check before insert on incident
+        for each row execute function jobout_incident_inserting();
+
+      create function jobout_incident_inserted() returns trigger language plpgsql as $$
       begin
         insert into status_change (object_type, object_id, object_reference, supplier_external_id, status)
         values ('INCIDENT', new.id, new.order_incident_id, new.supplier_external_id, new.status);
@@ -143,9 +163,20 @@ export class Migration20261127010000_dispatch extends Migration {
         return null;
       end $$;
       create trigger incident_status_inserted after insert on incident
-        for each row when (new.status is not null) execute function jobout_incident_status_change();
-      create trigger incident_status_changed after update of status on incident
-        for each row when (new.status is not null and new.status is distinct from old.status) execute function jobout_incident_status_change();
+        for each row when (new.status is not null) execute function jobout_incident_inserted();
+
+      create function jobout_incident_updating() returns trigger language plpgsql as $$
+      begin
+        new.status := jobout_incident_status(new.status);
+        if new.status is not null and new.status is distinct from old.status then
+          insert into status_change (object_type, object_id, object_reference, supplier_external_id, status)
+          values ('INCIDENT', new.id, new.order_incident_id, new.supplier_external_id, new.status);
+          perform jobout_wake_dispatcher();
+        end if;
+        return new;
+      end $$;
+      create trigger incident_status_changed before update of status on incident
+        for each row execute function jobout_incident_updating();
 
       create function jobout_incident_line_status() returns trigger language plpgsql as $$
       begin

@@ -3,12 +3,15 @@
  * row gets a fresh lease token, a lease end (attempt deadline twice — the OAuth token fetch shares it — plus a
  * margin) and its attempt number. Nothing is held open while the request is in flight.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { prepared, type SqlRunner } from '../../db/sql-runner';
 import type { AuthType } from '../../domain/entities/client-connection';
 import type { HttpMethod } from '../../domain/entities/export-job';
 
 /** Time to record the outcome after the deadline has passed. */
 export const LEASE_MARGIN_MS = 5_000;
+
+/** A lease outlives the attempt: its deadline twice (the OAuth token fetch shares it) plus a margin. */
+export const leaseMs = (attemptTimeoutMs: number) => 2 * attemptTimeoutMs + LEASE_MARGIN_MS;
 
 export interface ClaimedExport {
   id: string;
@@ -38,13 +41,18 @@ export interface ClaimedExport {
   };
 }
 
-const CLAIM_SQL = `
+/**
+ * The states are literals, not a parameter, so that even a generic plan can prove the partial index on due
+ * exports applies (with a parameter it scanned every export ever sent).
+ */
+function claimSql(states: string): string {
+  return `
   with picked as (
-    select e.id, 2 * coalesce(c.timeout_ms, ?) + ? as lease_ms
+    select e.id, 2 * coalesce(c.timeout_ms, $1) + $2 as lease_ms
     from export e join export_job j on j.id = e.job_id join client_connection c on c.id = j.client_connection_id
-    where e.state = any(?::text[]) and e.next_attempt_at <= now()
+    where e.state in (${states}) and e.next_attempt_at <= now()
     order by e.next_attempt_at, e.id
-    limit ?
+    limit $3
     for update of e skip locked
   ), claimed as (
     update export e set state = 'SENDING', attempts = e.attempts + 1, lease_token = gen_random_uuid(),
@@ -55,16 +63,20 @@ const CLAIM_SQL = `
   select cl.*, j.http_method, j.path, j.query_params, c.id as connection_id, c.base_url, c.headers, c.timeout_ms, c.auth_type,
          c.token_url, c.client_id, c.client_secret_enc, c.username, c.password_enc, c.scope
   from claimed cl join export_job j on j.id = cl.job_id join client_connection c on c.id = j.client_connection_id`;
+}
+const CLAIM_PENDING = prepared('jobout_claim_pending', claimSql(`'PENDING'`));
+const CLAIM_PENDING_AND_RETRIES = prepared('jobout_claim_pending_and_retries', claimSql(`'PENDING', 'RETRY_SCHEDULED'`));
 
 type Row = Record<string, any>;
 const parseJson = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
 export async function claimExports(
-  em: EntityManager,
+  sql: SqlRunner,
   options: { states: ('PENDING' | 'RETRY_SCHEDULED')[]; limit: number; defaultTimeoutMs: number },
 ): Promise<ClaimedExport[]> {
   if (options.limit <= 0) return [];
-  const rows = await em.execute<Row[]>(CLAIM_SQL, [options.defaultTimeoutMs, LEASE_MARGIN_MS, `{${options.states.join(',')}}`, options.limit]);
+  const statement = options.states.includes('RETRY_SCHEDULED') ? CLAIM_PENDING_AND_RETRIES : CLAIM_PENDING;
+  const rows = await sql.query<Row>(statement, [options.defaultTimeoutMs, LEASE_MARGIN_MS, options.limit]);
   return rows.map((row) => ({
     id: row.id,
     leaseToken: row.lease_token,

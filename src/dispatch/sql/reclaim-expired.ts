@@ -4,37 +4,37 @@
  * crashes its sender ends FAILED after the last retry instead of being resent forever; otherwise the export is
  * due again at once (the failure was ours, not the partner's). SKIP LOCKED lets every instance's sweeper run this.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { prepared, type SqlRunner } from '../../db/sql-runner';
 import type { RetryPolicy } from '../../config';
 import { settledExport, type SettledExport } from './settle-attempts';
 
 export const LEASE_EXPIRED_ERROR = 'lease expired: the sending instance stopped before recording an outcome';
 
-const RECLAIM_SQL = `
+const RECLAIM_SQL = prepared('jobout_reclaim_expired', `
   with expired as (
     select id, attempts, updated_at as claimed_at from export
     where state = 'SENDING' and lease_until < now()
     for update skip locked
   ), reclaimed as (
     update export e set
-      state = case when e.job_id is null then 'CANCELLED' when e.attempts - e.retry_base > ? then 'FAILED' else 'RETRY_SCHEDULED' end,
-      next_attempt_at = case when e.job_id is null or e.attempts - e.retry_base > ? then null else now() end,
-      finished_at = case when e.job_id is null or e.attempts - e.retry_base > ? then now() end,
-      lease_token = null, lease_until = null, last_http_status = null, last_error = ?, updated_at = now()
+      state = case when e.job_id is null then 'CANCELLED' when e.attempts - e.retry_base > $1 then 'FAILED' else 'RETRY_SCHEDULED' end,
+      next_attempt_at = case when e.job_id is null or e.attempts - e.retry_base > $1 then null else now() end,
+      finished_at = case when e.job_id is null or e.attempts - e.retry_base > $1 then now() end,
+      lease_token = null, lease_until = null, last_http_status = null, last_error = $2, updated_at = now()
     from expired x where e.id = x.id
     returning e.id, e.state, e.attempts, e.next_attempt_at, e.job_id, e.job_name, e.object_type, e.object_reference,
               e.trigger_status, e.supplier_external_id, null::int as http_status, e.last_error as error,
               0 as duration_ms, now() as occurred_at
   ), recorded as (
     insert into export_attempt (export_id, attempt, started_at, finished_at, duration_ms, error_class, error)
-    select x.id, x.attempts, x.claimed_at, now(), greatest(0, extract(epoch from now() - x.claimed_at) * 1000)::int, 'LEASE_EXPIRED', ?
+    select x.id, x.attempts, x.claimed_at, now(), greatest(0, extract(epoch from now() - x.claimed_at) * 1000)::int, 'LEASE_EXPIRED', $2
     from expired x
   )
-  select * from reclaimed`;
+  select * from reclaimed`);
 
 /** The reclaimed exports, shaped like settled ones: the result feed and the metrics report them alike. */
-export async function reclaimExpiredLeases(em: EntityManager, retry: RetryPolicy): Promise<SettledExport[]> {
-  const rows = await em.execute<Record<string, unknown>[]>(RECLAIM_SQL, [retry.maxRetries, retry.maxRetries, retry.maxRetries, LEASE_EXPIRED_ERROR, LEASE_EXPIRED_ERROR]);
+export async function reclaimExpiredLeases(sql: SqlRunner, retry: RetryPolicy): Promise<SettledExport[]> {
+  const rows = await sql.query(RECLAIM_SQL, [retry.maxRetries, LEASE_EXPIRED_ERROR]);
   return rows.map(settledExport);
 }
 
@@ -43,13 +43,13 @@ export async function reclaimExpiredLeases(em: EntityManager, retry: RetryPolicy
  * once for another instance, the unfinished attempt not counted. The partner may still have received it; the
  * resend carries the same idempotency key.
  */
-export async function releaseLeases(em: EntityManager, claims: { id: string; leaseToken: string }[]): Promise<number> {
+export async function releaseLeases(sql: SqlRunner, claims: { id: string; leaseToken: string }[]): Promise<number> {
   if (claims.length === 0) return 0;
-  const rows = await em.execute<unknown[]>(
+  const rows = await sql.query(
     `update export e set state = case when e.job_id is null then 'CANCELLED' when e.attempts - 1 = e.retry_base then 'PENDING' else 'RETRY_SCHEDULED' end,
        attempts = e.attempts - 1, next_attempt_at = case when e.job_id is null then null else now() end,
        finished_at = case when e.job_id is null then now() end, lease_token = null, lease_until = null, updated_at = now()
-     from json_to_recordset(?::json) as c(id uuid, lease_token uuid)
+     from json_to_recordset($1::json) as c(id uuid, lease_token uuid)
      where e.id = c.id and e.lease_token = c.lease_token and e.state = 'SENDING'
      returning e.id`,
     [JSON.stringify(claims.map((claim) => ({ id: claim.id, lease_token: claim.leaseToken })))],

@@ -1,15 +1,17 @@
 /**
- * Outbox -> exports, in one transaction: claim unprocessed status changes with SKIP LOCKED (never an
- * `id > last_seen` cursor: ids commit out of order), match them against the export jobs, build each payload
- * from the object's current state, insert the exports (the unique dedupe key makes "once per job, object and
- * status" a database rule), and mark the changes processed. Either all of it happens or none of it.
+ * Outbox -> exports, in one transaction of two statements: the first claims unprocessed status changes with
+ * SKIP LOCKED (never an `id > last_seen` cursor: ids commit out of order), matches them against the export jobs
+ * (CONTRACT §8.1) and returns the matched jobs and the objects' current state; the second inserts the exports,
+ * whose unique dedupe key makes "once per job, object and status" a database rule, and marks the changes
+ * processed. Payloads are built in between, here, because mappings are code. All of it happens or none of it.
  */
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { prepared, type SqlRunner } from '../../db/sql-runner';
 import type { MappingEntry } from '../../domain/mapping';
 import { buildPayload, type ObjectSnapshot } from '../../domain/payload';
 import { MULTI_EXPORT_STATUS, type ObjectType } from '../../domain/statuses';
-import { loadSnapshots } from './load-snapshots';
+import { leaseMs, type ClaimedExport } from './claim-exports';
+import { INCIDENT_SNAPSHOT_JSON, incidentSnapshot, ORDER_SNAPSHOT_JSON, orderSnapshot } from './load-snapshots';
 
 export interface StatusChange {
   id: string;
@@ -18,72 +20,74 @@ export interface StatusChange {
   objectReference: string;
   supplierExternalId: string | null;
   status: string;
-  changedAt: Date;
 }
 
 export interface JobRule {
   id: string;
   name: string;
-  objectType: ObjectType;
-  triggerStatuses: string[];
   allowMultipleExports: boolean;
-  supplierExternalIds: string[];
   mapping: MappingEntry[];
   includeCustomFields: boolean;
-  /** Changes made before this instant do not fire the job (no backfill). */
-  activeSince: Date;
 }
 
-const CLAIM_CHANGES_SQL = `
-  select id::text, object_type, object_id, object_reference, supplier_external_id, status, changed_at
-  from status_change where processed_at is null order by id limit ? for update skip locked`;
+/**
+ * A job matches a change of its object type reaching one of its trigger statuses, made after the job's last
+ * edit (no backfill), when it has no suppliers or lists the object's supplier.
+ */
+const MATCHING_JOB = `
+  j.object_type = c.object_type and c.status = any(j.trigger_statuses) and c.changed_at >= j.updated_at
+  and (not exists (select 1 from export_job_supplier js where js.export_job_id = j.id)
+       or exists (select 1 from export_job_supplier js join supplier s on s.id = js.supplier_id
+                  where js.export_job_id = j.id and s.external_id = c.supplier_external_id))`;
 
-const JOB_RULES_SQL = `
-  select j.id, j.name, j.object_type, j.trigger_statuses, j.allow_multiple_exports, j.mapping, j.include_custom_fields, j.updated_at,
-         coalesce(array(select s.external_id from export_job_supplier js join supplier s on s.id = js.supplier_id
-                        where js.export_job_id = j.id), '{}') as supplier_external_ids
-  from export_job j`;
+const JOB_RULE_JSON = `json_build_object('id', j.id, 'name', j.name, 'allowMultipleExports', j.allow_multiple_exports,
+  'mapping', j.mapping, 'includeCustomFields', j.include_custom_fields)`;
 
-const INSERT_EXPORTS_SQL = `
-  insert into export (id, job_id, job_name, object_type, object_id, object_reference, supplier_external_id, trigger_status,
-                      status_change_id, dedupe_key, payload, state, next_attempt_at, last_error, finished_at)
-  select x.id, x.job_id, x.job_name, x.object_type, x.object_id, x.object_reference, x.supplier_external_id, x.trigger_status,
-         x.status_change_id, x.dedupe_key, x.payload, x.state,
-         case when x.state = 'PENDING' then now() end, x.last_error, case when x.state = 'FAILED' then now() end
-  from json_to_recordset(?::json) as x(id uuid, job_id uuid, job_name text, object_type text, object_id uuid, object_reference text,
-                                        supplier_external_id text, trigger_status text, status_change_id bigint, dedupe_key text, payload text,
-                                        state text, last_error text)
-  on conflict (dedupe_key) do nothing
-  returning id`;
+/** What sending needs of a job, for the exports claimed as they are recorded. */
+const JOB_SEND_JSON = `json_build_object('httpMethod', j.http_method, 'path', j.path, 'queryParams', j.query_params,
+  'connection', (select json_build_object('id', c.id, 'baseUrl', c.base_url, 'headers', c.headers, 'timeoutMs', c.timeout_ms,
+     'authType', c.auth_type, 'tokenUrl', c.token_url, 'clientId', c.client_id, 'clientSecretEnc', c.client_secret_enc,
+     'username', c.username, 'passwordEnc', c.password_enc, 'scope', c.scope)
+   from client_connection c where c.id = j.client_connection_id))`;
 
-const MARK_PROCESSED_SQL = `update status_change set processed_at = now() where id in (select value::bigint from json_array_elements_text(?::json))`;
+const CLAIM_AND_MATCH_SQL = prepared('jobout_record_claim_changes', `
+  with changes as (
+    select id, object_type, object_id, object_reference, supplier_external_id, status, changed_at
+    from status_change where processed_at is null order by id limit $1 for update skip locked
+  ), matches as (
+    select c.id as change_id, j.id as job_id from changes c join export_job j on ${MATCHING_JOB}
+  )
+  select
+    coalesce((select json_agg(json_build_object('id', c.id::text, 'objectType', c.object_type, 'objectId', c.object_id,
+        'objectReference', c.object_reference, 'supplierExternalId', c.supplier_external_id, 'status', c.status) order by c.id)
+      from changes c), '[]') as changes,
+    coalesce((select json_agg(json_build_object('changeId', m.change_id::text, 'jobId', m.job_id)) from matches m), '[]') as matches,
+    coalesce((select json_agg(json_build_object('rule', ${JOB_RULE_JSON}, 'send', ${JOB_SEND_JSON}))
+      from export_job j where j.id in (select job_id from matches)), '[]') as jobs,
+    coalesce((select json_agg(${ORDER_SNAPSHOT_JSON}) from order_logistic o where o.id in (
+      select c.object_id from changes c join matches m on m.change_id = c.id where c.object_type = 'ORDER')), '[]') as orders,
+    coalesce((select json_agg(${INCIDENT_SNAPSHOT_JSON}) from incident i where i.id in (
+      select c.object_id from changes c join matches m on m.change_id = c.id where c.object_type = 'INCIDENT')), '[]') as incidents`);
 
-type Row = Record<string, any>;
-const parseJson = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
-
-export async function loadJobRules(em: EntityManager): Promise<JobRule[]> {
-  return (await em.execute<Row[]>(JOB_RULES_SQL)).map((row) => ({
-    id: row.id,
-    name: row.name,
-    objectType: row.object_type,
-    triggerStatuses: row.trigger_statuses,
-    allowMultipleExports: row.allow_multiple_exports,
-    supplierExternalIds: row.supplier_external_ids,
-    mapping: parseJson(row.mapping),
-    includeCustomFields: row.include_custom_fields,
-    activeSince: new Date(row.updated_at),
-  }));
-}
-
-/** CONTRACT §8.1: type, trigger status, supplier scope (none = all), and only changes after the job's last edit. */
-export function jobMatches(job: JobRule, change: StatusChange): boolean {
-  return (
-    job.objectType === change.objectType &&
-    job.triggerStatuses.includes(change.status) &&
-    change.changedAt.getTime() >= job.activeSince.getTime() &&
-    (job.supplierExternalIds.length === 0 || (change.supplierExternalId !== null && job.supplierExternalIds.includes(change.supplierExternalId)))
-  );
-}
+const INSERT_AND_MARK_SQL = prepared('jobout_record_insert_exports', `
+  with inserted as (
+    insert into export (id, job_id, job_name, object_type, object_id, object_reference, supplier_external_id, trigger_status,
+                        status_change_id, dedupe_key, payload, state, next_attempt_at, last_error, finished_at,
+                        attempts, lease_token, lease_until)
+    select x.id, x.job_id, x.job_name, x.object_type, x.object_id, x.object_reference, x.supplier_external_id, x.trigger_status,
+           x.status_change_id, x.dedupe_key, x.payload, x.state,
+           case when x.state = 'PENDING' then now() end, x.last_error, case when x.state = 'FAILED' then now() end,
+           case when x.state = 'SENDING' then 1 else 0 end, x.lease_token,
+           case when x.state = 'SENDING' then now() + x.lease_ms * interval '1 millisecond' end
+    from json_to_recordset($1::json) as x(id uuid, job_id uuid, job_name text, object_type text, object_id uuid, object_reference text,
+                                          supplier_external_id text, trigger_status text, status_change_id bigint, dedupe_key text,
+                                          payload text, state text, last_error text, lease_token uuid, lease_ms integer)
+    on conflict (dedupe_key) do nothing
+    returning id
+  ), processed as (
+    update status_change set processed_at = now() where id in (select value::bigint from json_array_elements_text($2::json))
+  )
+  select coalesce(json_agg(id), '[]') as inserted from inserted`);
 
 /** Once per (job, object, status) — except the on-hold status on jobs that allow multiple exports. */
 export function dedupeKey(job: JobRule, change: StatusChange): string {
@@ -112,48 +116,87 @@ function buildRecorded(snapshot: ObjectSnapshot, job: JobRule, status: string): 
   }
 }
 
-/** Processes up to `limit` outbox rows; returns how many changes and new exports it recorded. */
-export async function recordExports(em: EntityManager, limit: number): Promise<{ changes: number; exports: number }> {
-  return em.transactional(async (tx) => {
-    const changes: StatusChange[] = (await tx.execute<Row[]>(CLAIM_CHANGES_SQL, [limit])).map((row) => ({
-      id: row.id,
-      objectType: row.object_type,
-      objectId: row.object_id,
-      objectReference: row.object_reference,
-      supplierExternalId: row.supplier_external_id,
-      status: row.status,
-      changedAt: new Date(row.changed_at),
-    }));
-    if (changes.length === 0) return { changes: 0, exports: 0 };
+type JobSend = Pick<ClaimedExport, 'httpMethod' | 'path' | 'queryParams' | 'connection'>;
 
-    const jobs = await loadJobRules(tx);
-    const matches = changes.flatMap((change) => jobs.filter((job) => jobMatches(job, change)).map((job) => ({ change, job })));
-    let inserted = 0;
-    if (matches.length > 0) {
-      const ids = (type: ObjectType) => [...new Set(matches.filter((m) => m.change.objectType === type).map((m) => m.change.objectId))];
-      const snapshots = await loadSnapshots(tx, ids('ORDER'), ids('INCIDENT'));
-      const rows = matches.flatMap(({ change, job }) => {
-        const snapshot = snapshots.get(change.objectId);
-        if (!snapshot) return []; // the object was deleted since its status changed: nothing left to export
-        return [
-          {
-            id: randomUUID(),
-            job_id: job.id,
-            job_name: job.name,
-            object_type: change.objectType,
-            object_id: change.objectId,
-            object_reference: change.objectReference,
-            supplier_external_id: change.supplierExternalId,
-            trigger_status: change.status,
-            status_change_id: change.id,
-            dedupe_key: dedupeKey(job, change),
-            ...buildRecorded(snapshot, job, change.status),
-          },
-        ];
-      });
-      if (rows.length > 0) inserted = (await tx.execute<Row[]>(INSERT_EXPORTS_SQL, [JSON.stringify(rows)])).length;
-    }
-    await tx.execute(MARK_PROCESSED_SQL, [JSON.stringify(changes.map((change) => change.id))]);
-    return { changes: changes.length, exports: inserted };
+interface ClaimedBatch {
+  changes: StatusChange[];
+  matches: { changeId: string; jobId: string }[];
+  jobs: { rule: JobRule; send: JobSend }[];
+  orders: Record<string, any>[];
+  incidents: Record<string, any>[];
+}
+
+export interface RecordOptions {
+  /** How many of the new exports to claim for sending at once (the free send slots). */
+  claim: number;
+  /** Attempt deadline for connections without their own, to size the lease. */
+  defaultTimeoutMs: number;
+}
+
+/**
+ * Processes up to `limit` outbox rows; returns how many changes and new exports it recorded, and the exports it
+ * claimed as it recorded them (inserted already SENDING with a lease: no separate claim round trip and no second
+ * write of each row on the way to the partner).
+ */
+export async function recordExports(sql: SqlRunner, limit: number, options: RecordOptions = { claim: 0, defaultTimeoutMs: 0 }): Promise<{ changes: number; exports: number; claimed: ClaimedExport[] }> {
+  return sql.transaction(async (tx) => {
+    const [batch] = await tx.query<ClaimedBatch>(CLAIM_AND_MATCH_SQL, [limit]);
+    if (batch.changes.length === 0) return { changes: 0, exports: 0, claimed: [] };
+    const changes = new Map(batch.changes.map((change) => [change.id, change]));
+    const jobs = new Map(batch.jobs.map((job) => [job.rule.id, job]));
+    const snapshots = new Map<string, ObjectSnapshot>();
+    for (const order of batch.orders) snapshots.set(order.id, orderSnapshot(order));
+    for (const incident of batch.incidents) snapshots.set(incident.id, incidentSnapshot(incident));
+    let slots = options.claim;
+    const claims = new Map<string, ClaimedExport>();
+    const rows = batch.matches.flatMap(({ changeId, jobId }) => {
+      const change = changes.get(changeId)!;
+      const { rule: job, send } = jobs.get(jobId)!;
+      const snapshot = snapshots.get(change.objectId);
+      if (!snapshot) return []; // the object was deleted since its status changed: nothing left to export
+      const recorded = buildRecorded(snapshot, job, change.status);
+      const row = {
+        id: randomUUID(),
+        job_id: job.id,
+        job_name: job.name,
+        object_type: change.objectType,
+        object_id: change.objectId,
+        object_reference: change.objectReference,
+        supplier_external_id: change.supplierExternalId,
+        trigger_status: change.status,
+        status_change_id: change.id,
+        dedupe_key: dedupeKey(job, change),
+        ...recorded,
+        lease_token: null as string | null,
+        lease_ms: null as number | null,
+      };
+      if (recorded.state === 'PENDING' && slots > 0) {
+        slots -= 1;
+        Object.assign(row, { state: 'SENDING', lease_token: randomUUID(), lease_ms: leaseMs(send.connection.timeoutMs ?? options.defaultTimeoutMs) });
+        claims.set(row.id, {
+          ...send,
+          id: row.id,
+          leaseToken: row.lease_token!,
+          attempt: 1,
+          jobId: job.id,
+          jobName: job.name,
+          objectType: change.objectType,
+          objectReference: change.objectReference,
+          triggerStatus: change.status,
+          payload: recorded.payload,
+        });
+      }
+      return [row];
+    });
+    const [{ inserted }] = await tx.query<{ inserted: string[] }>(INSERT_AND_MARK_SQL, [JSON.stringify(rows), JSON.stringify([...changes.keys()])]);
+    // A row that hit the dedupe key was not inserted: only the claims that exist are sent.
+    const claimed = inserted.flatMap((id) => claims.get(id) ?? []);
+    return { changes: changes.size, exports: inserted.length, claimed };
   });
+}
+
+/** One job's payload settings, for the preview. */
+export async function loadJobRule(sql: SqlRunner, jobId: string): Promise<(JobRule & { objectType: ObjectType }) | undefined> {
+  const [row] = await sql.query<{ rule: JobRule; object_type: ObjectType }>(`select ${JOB_RULE_JSON} as rule, j.object_type from export_job j where j.id = $1`, [jobId]);
+  return row ? { ...row.rule, objectType: row.object_type } : undefined;
 }

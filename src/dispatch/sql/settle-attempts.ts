@@ -5,7 +5,7 @@
  * export FAILED once the retries of its current round are spent (`retry_base`: attempts made before an operator's
  * retryExport started a fresh round).
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { prepared, type SqlRunner } from '../../db/sql-runner';
 import type { RetryPolicy } from '../../config';
 import type { ExportState } from '../../domain/statuses';
 
@@ -41,16 +41,16 @@ export interface SettledExport {
   occurredAt: Date;
 }
 
-const SETTLE_SQL = `
+const SETTLE_SQL = prepared('jobout_settle_attempts', `
   with r as (
-    select * from json_to_recordset(?::json) as r(export_id uuid, lease_token uuid, attempt int, started_at timestamptz,
+    select * from json_to_recordset($1::json) as r(export_id uuid, lease_token uuid, attempt int, started_at timestamptz,
       finished_at timestamptz, duration_ms int, succeeded boolean, http_status int, excerpt text, error_class text, error text)
   ), settled as (
     update export e set
       -- a job deleted while its export was in flight: nothing is left to retry it for
-      state = case when r.succeeded then 'SUCCEEDED' when e.job_id is null then 'CANCELLED' when e.attempts - e.retry_base > ? then 'FAILED' else 'RETRY_SCHEDULED' end,
-      next_attempt_at = case when r.succeeded or e.job_id is null or e.attempts - e.retry_base > ? then null else r.finished_at + ? * interval '1 millisecond' end,
-      finished_at = case when r.succeeded or e.job_id is null or e.attempts - e.retry_base > ? then r.finished_at end,
+      state = case when r.succeeded then 'SUCCEEDED' when e.job_id is null then 'CANCELLED' when e.attempts - e.retry_base > $2 then 'FAILED' else 'RETRY_SCHEDULED' end,
+      next_attempt_at = case when r.succeeded or e.job_id is null or e.attempts - e.retry_base > $2 then null else r.finished_at + $3 * interval '1 millisecond' end,
+      finished_at = case when r.succeeded or e.job_id is null or e.attempts - e.retry_base > $2 then r.finished_at end,
       lease_token = null, lease_until = null, last_http_status = r.http_status, last_error = r.error, updated_at = now()
     from r where e.id = r.export_id and e.lease_token = r.lease_token and e.state = 'SENDING'
     returning e.id, e.state, e.attempts, e.next_attempt_at, e.job_id, e.job_name, e.object_type, e.object_reference,
@@ -61,11 +61,11 @@ const SETTLE_SQL = `
            not exists (select 1 from settled s where s.id = r.export_id)
     from r where exists (select 1 from export e where e.id = r.export_id)
   )
-  select * from settled`;
+  select * from settled`);
 
 type Row = Record<string, any>;
 
-export async function settleAttempts(em: EntityManager, results: AttemptResult[], retry: RetryPolicy): Promise<SettledExport[]> {
+export async function settleAttempts(sql: SqlRunner, results: AttemptResult[], retry: RetryPolicy): Promise<SettledExport[]> {
   if (results.length === 0) return [];
   const json = JSON.stringify(
     results.map((r) => ({
@@ -82,7 +82,7 @@ export async function settleAttempts(em: EntityManager, results: AttemptResult[]
       error: r.error,
     })),
   );
-  const rows = await em.execute<Row[]>(SETTLE_SQL, [json, retry.maxRetries, retry.maxRetries, retry.intervalMs, retry.maxRetries]);
+  const rows = await sql.query<Row>(SETTLE_SQL, [json, retry.maxRetries, retry.intervalMs]);
   return rows.map(settledExport);
 }
 
