@@ -94,7 +94,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const dispatchOrm = (parts.dispatchOrm = await openOrm(databaseUrl, { dispatcher: true }));
     const sender = (parts.sender = new Sender({ timeoutMs: config.httpTimeoutMs, allowPrivateTargets: config.allowPrivateTargets, userAgent: USER_AGENT }));
     const metrics = new Metrics(orm);
-    const results = (parts.results = new ResultsFeed(orm, databaseUrl, logger));
+    // Published on the dispatcher's pool too: a result notice is best effort and need not wait for a WAL flush.
+    const results = (parts.results = new ResultsFeed(dispatchOrm, databaseUrl, logger));
     await results.start();
     // Every finished attempt, whether settled by a sender or reclaimed after an expired lease, is counted and published.
     const report = (settled: SettledExport[]) => {

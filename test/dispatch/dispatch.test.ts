@@ -225,3 +225,21 @@ describe('ingest in a store scope', () => {
     expect(own.errors).toBeUndefined();
   });
 });
+
+describe('statuses no job watches', () => {
+  it('are recorded as already processed, and become watched when a job triggers on them', async () => {
+    const reference = next('UNWATCHED');
+    await upsertOrder({ reference, supplierExternalId: 'SUP-1', status: 'WAITING_FULFILLMENT' });
+    const changes = () => t.db.query<{ status: string; processed: boolean }>('select status, processed_at is not null as processed from status_change where object_reference = $1 order by id', [reference]);
+    expect(await changes()).toEqual([{ status: 'WAITING_FULFILLMENT', processed: true }]);
+    expect(await t.db.query(`select 1 from dispatch_watch where object_type = 'ORDER' and status = 'PARTIALLY_SHIPPED'`)).toHaveLength(0);
+
+    const job = await createJob(t, jobInput(connectionId, { name: 'Partial shipments', triggerStatuses: ['PARTIALLY_SHIPPED'] }));
+    expect(await t.db.query(`select 1 from dispatch_watch where object_type = 'ORDER' and status = 'PARTIALLY_SHIPPED'`)).toHaveLength(1);
+    await setStatus(reference, 'PARTIALLY_SHIPPED');
+    await waitFor(() => requestsFor(reference).length === 1, { what: 'the watched status exported' });
+
+    await t.admin(`mutation($id: ID!) { deleteExportJob(id: $id) }`, { id: job.id });
+    expect(await t.db.query(`select 1 from dispatch_watch where object_type = 'ORDER' and status = 'PARTIALLY_SHIPPED'`)).toHaveLength(0);
+  });
+});

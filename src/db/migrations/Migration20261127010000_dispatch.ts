@@ -89,6 +89,41 @@ export class Migration20261127010000_dispatch extends Migration {
         end if;
       end $$;
 
+      -- The (object type, status) pairs some export job triggers on, kept by a statement trigger on export_job. A
+      -- change no job watches is still recorded, but as already processed: the dispatcher never handles it, and the
+      -- order system's writes to uninteresting statuses cost only the outbox row. Job writes take turns through an
+      -- advisory lock, so two concurrent job changes cannot leave a watched status out.
+      create table dispatch_watch (
+        object_type text not null,
+        status text not null,
+        primary key (object_type, status)
+      );
+
+      create function jobout_refresh_watch() returns trigger language plpgsql as $$
+      begin
+        perform pg_advisory_xact_lock(hashtext('jobout_dispatch_watch'));
+        delete from dispatch_watch w
+          where not exists (select 1 from export_job j where j.object_type = w.object_type and w.status = any(j.trigger_statuses));
+        insert into dispatch_watch (object_type, status)
+          select distinct j.object_type, s.status from export_job j cross join lateral unnest(j.trigger_statuses) as s(status)
+          on conflict do nothing;
+        return null;
+      end $$;
+      create trigger export_job_watch after insert or update or delete on export_job
+        for each statement execute function jobout_refresh_watch();
+
+      create function jobout_record_change(kind text, changed_id uuid, reference text, supplier text, new_status text) returns void
+      language plpgsql as $$
+      declare
+        watched boolean := exists (select 1 from dispatch_watch w where w.object_type = kind and w.status = new_status);
+      begin
+        insert into status_change (object_type, object_id, object_reference, supplier_external_id, status, processed_at)
+        values (kind, changed_id, reference, supplier, new_status, case when watched then null else now() end);
+        if watched then
+          perform jobout_wake_dispatcher();
+        end if;
+      end $$;
+
       create function jobout_check_status(kind text, status text, allowed text[]) returns text language plpgsql immutable as $$
       declare
         canonical text := case when status = 'DRAFT_ORDER_ON_HOLD' then 'ORDER_DRAFT_ON_HOLD' else status end;
@@ -122,9 +157,7 @@ export class Migration20261127010000_dispatch extends Migration {
 
       create function jobout_order_inserted() returns trigger language plpgsql as $$
       begin
-        insert into status_change (object_type, object_id, object_reference, supplier_external_id, status)
-        values ('ORDER', new.id, new.reference, new.supplier_external_id, new.status);
-        perform jobout_wake_dispatcher();
+        perform jobout_record_change('ORDER', new.id, new.reference, new.supplier_external_id, new.status);
         return null;
       end $$;
       create trigger order_logistic_status_inserted after insert on order_logistic
@@ -134,9 +167,7 @@ export class Migration20261127010000_dispatch extends Migration {
       begin
         new.status := jobout_order_status(new.status);
         if new.status is not null and new.status is distinct from old.status then
-          insert into status_change (object_type, object_id, object_reference, supplier_external_id, status)
-          values ('ORDER', new.id, new.reference, new.supplier_external_id, new.status);
-          perform jobout_wake_dispatcher();
+          perform jobout_record_change('ORDER', new.id, new.reference, new.supplier_external_id, new.status);
         end if;
         return new;
       end $$;
@@ -157,9 +188,7 @@ export class Migration20261127010000_dispatch extends Migration {
 
       create function jobout_incident_inserted() returns trigger language plpgsql as $$
       begin
-        insert into status_change (object_type, object_id, object_reference, supplier_external_id, status)
-        values ('INCIDENT', new.id, new.order_incident_id, new.supplier_external_id, new.status);
-        perform jobout_wake_dispatcher();
+        perform jobout_record_change('INCIDENT', new.id, new.order_incident_id, new.supplier_external_id, new.status);
         return null;
       end $$;
       create trigger incident_status_inserted after insert on incident
@@ -169,9 +198,7 @@ export class Migration20261127010000_dispatch extends Migration {
       begin
         new.status := jobout_incident_status(new.status);
         if new.status is not null and new.status is distinct from old.status then
-          insert into status_change (object_type, object_id, object_reference, supplier_external_id, status)
-          values ('INCIDENT', new.id, new.order_incident_id, new.supplier_external_id, new.status);
-          perform jobout_wake_dispatcher();
+          perform jobout_record_change('INCIDENT', new.id, new.order_incident_id, new.supplier_external_id, new.status);
         end if;
         return new;
       end $$;
