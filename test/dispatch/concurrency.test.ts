@@ -1,7 +1,7 @@
 /** A slow partner: in-flight requests never exceed JOBOUT_DISPATCH_CONCURRENCY, and everything is delivered. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway';
-import { createJob, jobInput } from '../support/fixtures';
+import { createJob, jobInput, createConnection } from '../support/fixtures';
 import { startHttpSink, type HttpSink } from '../support/http-sink';
 import { waitFor } from '../support/wait';
 
@@ -13,8 +13,7 @@ let sink: HttpSink;
 beforeAll(async () => {
   t = await startTestGateway({ JOBOUT_DISPATCH_CONCURRENCY: String(CONCURRENCY) });
   sink = await startHttpSink();
-  const connectionId = (await t.admin(`mutation($input: ClientConnectionInput!) { createClientConnection(input: $input) { id } }`, { input: { name: 'Slow', baseUrl: sink.url } }))
-    .createClientConnection.id;
+  const connectionId = await createConnection(t, 'Slow', sink.url);
   await createJob(t, jobInput(connectionId, { name: 'Created orders', triggerStatuses: ['ORDER_CREATED'] }));
 });
 afterAll(async () => {

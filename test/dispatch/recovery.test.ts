@@ -8,7 +8,7 @@ import { sqlRunner } from '../../src/db/sql-runner';
 import { claimExports } from '../../src/dispatch/sql/claim-exports';
 import { settleAttempts } from '../../src/dispatch/sql/settle-attempts';
 import { startTestGateway, type TestGateway } from '../support/gateway';
-import { createJob, jobInput } from '../support/fixtures';
+import { createJob, jobInput, createConnection } from '../support/fixtures';
 import { reply, startHttpSink, type HttpSink } from '../support/http-sink';
 import { waitFor } from '../support/wait';
 
@@ -24,8 +24,7 @@ const insertOrder = (reference: string, status: string) =>
 beforeAll(async () => {
   t = await startTestGateway();
   sink = await startHttpSink();
-  connectionId = (await t.admin(`mutation($input: ClientConnectionInput!) { createClientConnection(input: $input) { id } }`, { input: { name: 'Sink', baseUrl: sink.url } }))
-    .createClientConnection.id;
+  connectionId = await createConnection(t, 'Sink', sink.url);
   await createJob(t, jobInput(connectionId, { name: 'Created orders', triggerStatuses: ['ORDER_CREATED'] }));
 });
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { sqlRunner } from '../../src/db/sql-runner';
 import { claimExports } from '../../src/dispatch/sql/claim-exports';
 import { recordExports } from '../../src/dispatch/sql/record-exports';
 import { ADMIN_TOKEN, SECRET_KEY, startTestGateway, type TestGateway } from '../support/gateway';
-import { createJob, jobInput } from '../support/fixtures';
+import { createJob, jobInput, createConnection } from '../support/fixtures';
 import { reply, startHttpSink, type HttpSink } from '../support/http-sink';
 import { waitFor } from '../support/wait';
 
@@ -37,8 +37,7 @@ const failFor = (reference: string, times: number) => {
 beforeAll(async () => {
   t = await startTestGateway({ JOBOUT_RETRY_INTERVAL_MS: String(INTERVAL_MS), JOBOUT_SWEEP_CRON: '* * * * * *' });
   sink = await startHttpSink();
-  connectionId = (await t.admin(`mutation($input: ClientConnectionInput!) { createClientConnection(input: $input) { id } }`, { input: { name: 'Sink', baseUrl: sink.url } }))
-    .createClientConnection.id;
+  connectionId = await createConnection(t, 'Sink', sink.url);
   jobId = (await createJob(t, jobInput(connectionId, { name: 'Shipped', triggerStatuses: ['SHIPPED'] }))).id;
 });
 afterAll(async () => {

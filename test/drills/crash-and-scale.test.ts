@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway';
-import { createJob, jobInput } from '../support/fixtures';
+import { createJob, jobInput, createConnection } from '../support/fixtures';
 import { startHttpSink, type HttpSink, type Responder } from '../support/http-sink';
 import { killInstance, startInstance, type Instance } from '../support/instance';
 import { waitFor } from '../support/wait';
@@ -29,8 +29,7 @@ beforeAll(async () => {
   await t.gateway.sweeper.stop();
   await t.gateway.dispatcher.stop(); // only the instances under test work
   sink = await startHttpSink();
-  const connectionId = (await t.admin(`mutation($input: ClientConnectionInput!) { createClientConnection(input: $input) { id } }`, { input: { name: 'Sink', baseUrl: sink.url } }))
-    .createClientConnection.id;
+  const connectionId = await createConnection(t, 'Sink', sink.url);
   await createJob(t, jobInput(connectionId, { name: 'Created orders', triggerStatuses: ['ORDER_CREATED'] }));
 });
 afterEach(async () => {

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config';
 import { startGateway, type Gateway } from '../../src/gateway';
 import { silentLogger } from '../../src/logger';
 import { connectFeed, type ExportResult, type FeedClient, type FeedSubscription } from '../support/feed-client';
-import { createJob, createOperator, createStore, jobInput, upsertSupplier } from '../support/fixtures';
+import { createJob, createOperator, createStore, jobInput, upsertSupplier, createConnection } from '../support/fixtures';
 import { ADMIN_TOKEN, SECRET_KEY, startTestGateway, type TestGateway } from '../support/gateway';
 import { reply, startHttpSink, type HttpSink } from '../support/http-sink';
 import { waitFor } from '../support/wait';
@@ -43,8 +43,7 @@ beforeAll(async () => {
   // One retry, so the final FAILED comes on the second attempt; retries are made due by the tests.
   t = await startTestGateway({ JOBOUT_MAX_RETRIES: '1' });
   sink = await startHttpSink();
-  const connectionId = (await t.admin(`mutation($input: ClientConnectionInput!) { createClientConnection(input: $input) { id } }`, { input: { name: 'Sink', baseUrl: sink.url } }))
-    .createClientConnection.id;
+  const connectionId = await createConnection(t, 'Sink', sink.url);
   await createStore(t, 'STORE-1');
   await createStore(t, 'STORE-2');
   await upsertSupplier(t, 'SUP-1', ['STORE-1']);

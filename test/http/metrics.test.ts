@@ -1,6 +1,6 @@
 /** `GET /metrics`: Prometheus text without a token, with the documented metrics and plausible values. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJob, jobInput } from '../support/fixtures';
+import { createJob, jobInput, createConnection } from '../support/fixtures';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { reply, startHttpSink, type HttpSink } from '../support/http-sink';
 import { waitFor } from '../support/wait';
@@ -27,8 +27,7 @@ function sample(text: string, series: string): number | undefined {
 beforeAll(async () => {
   t = await startTestGateway();
   sink = await startHttpSink();
-  const connectionId = (await t.admin(`mutation($input: ClientConnectionInput!) { createClientConnection(input: $input) { id } }`, { input: { name: 'Sink', baseUrl: sink.url } }))
-    .createClientConnection.id;
+  const connectionId = await createConnection(t, 'Sink', sink.url);
   await createJob(t, jobInput(connectionId, { name: 'Created orders', triggerStatuses: ['ORDER_CREATED'] }));
 });
 afterAll(async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { startInstance } from '../support/instance';
-import { createJob, jobInput } from '../support/fixtures';
+import { createJob, jobInput, createConnection } from '../support/fixtures';
 import { reply, startHttpSink, type HttpSink } from '../support/http-sink';
 import { deferred, waitFor } from '../support/wait';
 
@@ -16,8 +16,7 @@ beforeAll(async () => {
   t = await startTestGateway();
   await t.gateway.dispatcher.stop(); // only the processes under test send
   sink = await startHttpSink();
-  const connectionId = (await t.admin(`mutation($input: ClientConnectionInput!) { createClientConnection(input: $input) { id } }`, { input: { name: 'Sink', baseUrl: sink.url } }))
-    .createClientConnection.id;
+  const connectionId = await createConnection(t, 'Sink', sink.url);
   await createJob(t, jobInput(connectionId, { name: 'Shipped', triggerStatuses: ['SHIPPED'] }));
 });
 afterAll(async () => {
