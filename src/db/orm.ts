@@ -16,9 +16,10 @@ export interface PoolSettings {
   size?: number;
   /**
    * The dispatcher's own pool. Its sessions commit without waiting for the WAL flush: a database crash can then
-   * forget the dispatcher's last few hundred milliseconds of claims and settles, which makes exports be sent again
-   * (with the same idempotency key) but never lost, because the status change itself was committed durably by its
-   * writer and an outbox row and the exports recorded from it commit or vanish together. Its sessions also plan
+   * forget the dispatcher's last few hundred milliseconds of recordings, claims and settles, which makes exports be
+   * sent again but never lost: the status change itself was committed durably by its writer, an outbox row and
+   * the exports recorded from it commit or vanish together, and an export recorded again gets the same id (it is
+   * derived from its dedupe key), so the resend carries the same idempotency key. Its sessions also plan
    * each prepared statement once (generic plans): re-planning the recording statement cost more than running it.
    */
   dispatcher?: boolean;

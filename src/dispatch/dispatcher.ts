@@ -23,8 +23,11 @@ import { WakeSignal } from './wake-signal';
 
 /** Outbox rows recorded per transaction. */
 export const RECORD_BATCH = 500;
-/** Wake-up without a notification: bounds the delay of a missed NOTIFY and picks up work of other instances. */
-export const SAFETY_POLL_MS = 1_000;
+/**
+ * Wake-up without a notification: bounds the delay of a missed NOTIFY (a writer that saw a busy dispatcher and
+ * committed just after it went idle) and picks up work of other instances. An idle poll costs two small queries.
+ */
+export const SAFETY_POLL_MS = 250;
 /** A settle that fails (a dropped connection) is tried again before its exports are left to lease expiry. */
 export const SETTLE_TRIES = 3;
 const SETTLE_RETRY_PAUSE_MS = 200;
@@ -47,11 +50,11 @@ export class Dispatcher {
   private readonly inFlight = new Map<Promise<void>, ClaimedExport>();
   /** Send slots promised to a claim in progress (both loops claim), so the two never exceed `concurrency` together. */
   private reserved = 0;
-  /** Set by the sweeper's tick: claim due retries too, until none is left. */
+  /** Bumped by each sweeper tick: claim due retries too, until a claim started after the last tick finds none. */
+  private retryRequests = 0;
   private retriesDue = false;
   private readonly results: AttemptResult[] = [];
   private flushing: Promise<void> | undefined;
-  private idleFlag: boolean | undefined;
 
   constructor(
     private readonly sql: SqlRunner,
@@ -70,6 +73,7 @@ export class Dispatcher {
 
   /** Called by the sweeper: due retries are sent through the same bounded send path as first attempts. */
   sendDueRetries(): void {
+    this.retryRequests += 1;
     this.retriesDue = true;
     this.sendSignal.wake();
   }
@@ -100,7 +104,7 @@ export class Dispatcher {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.inFlight.keys()), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
-    await this.flush();
+    while (this.flushing || this.results.length > 0) await (this.flushing ?? this.flush());
     const unfinished = [...this.inFlight.values()];
     if (unfinished.length > 0) {
       const released = await releaseLeases(this.sql, unfinished).catch((error) => {
@@ -109,6 +113,8 @@ export class Dispatcher {
       });
       this.logger.warn('released exports still in flight at shutdown', { released });
     }
+    // Writers notify again, for the other instances; a flag left "busy" would leave them to their safety poll.
+    await this.setIdle(true).catch(() => {});
   }
 
   private async recordLoop(): Promise<void> {
@@ -149,6 +155,7 @@ export class Dispatcher {
         const free = this.freeSlots();
         if (free > 0) {
           const retries = this.retriesDue;
+          const request = this.retryRequests;
           const states: ('PENDING' | 'RETRY_SCHEDULED')[] = retries ? ['PENDING', 'RETRY_SCHEDULED'] : ['PENDING'];
           this.reserved += free;
           let claimed;
@@ -157,7 +164,8 @@ export class Dispatcher {
           } finally {
             this.reserved -= free;
           }
-          if (retries && claimed.length < free) this.retriesDue = false; // nothing more is due
+          // Nothing more is due, unless a sweeper tick asked again meanwhile.
+          if (retries && claimed.length < free && request === this.retryRequests) this.retriesDue = false;
           for (const claim of claimed) this.startSend(claim);
           if (claimed.length > 0 && this.inFlight.size < this.options.concurrency) continue;
         }
@@ -249,11 +257,11 @@ export class Dispatcher {
     }
   }
 
+  /** Not cached: the flag is shared by every instance, and another one may have changed it. */
   private async setIdle(idle: boolean): Promise<void> {
-    if (this.idleFlag === idle) return;
     await this.sql.query(SET_IDLE, [idle]);
-    this.idleFlag = idle;
   }
+
 
 }
 

@@ -11,7 +11,7 @@ import type { SqlRunner } from '../db/sql-runner';
 import type { RetryPolicy } from '../config';
 import type { Logger } from '../logger';
 import type { Dispatcher } from './dispatcher';
-import { reclaimExpiredLeases } from './sql/reclaim-expired';
+import { CANCEL_ORPHANED_EXPORTS, reclaimExpiredLeases } from './sql/reclaim-expired';
 import type { SettledExport } from './sql/settle-attempts';
 
 /** Processed outbox rows are kept this long for inspection, then deleted. */
@@ -55,6 +55,7 @@ export class Sweeper {
       this.onReclaimed(reclaimed);
     }
     this.dispatcher.sendDueRetries();
+    await this.sql.query(CANCEL_ORPHANED_EXPORTS); // exports of a job deleted mid-send that ended up waiting again
     await this.sql.query(`delete from status_change where processed_at < now() - $1 * interval '1 day'`, [OUTBOX_RETENTION_DAYS]);
     return { reclaimed: reclaimed.length };
   }

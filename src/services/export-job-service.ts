@@ -12,6 +12,7 @@ import { assertNoFieldErrors, badInput, DomainError, notFound } from '../domain/
 import { parseExportJobInput, type ExportJobInput } from '../domain/export-job-input';
 import type { MappingEntry } from '../domain/mapping';
 import { OBJECT_TYPES, type ObjectType } from '../domain/statuses';
+import { CANCEL_ORPHANED_EXPORTS } from '../dispatch/sql/reclaim-expired';
 import { requireId } from './ids';
 import type { PageRequest } from './paging';
 import { canSeeSupplier } from './reference-data-service';
@@ -108,12 +109,10 @@ export class ExportJobService {
     requireWriter(scope.principal);
     await scope.em.transactional(async (em) => {
       const job = await this.load(em, id, true);
-      await em.execute(
-        `update export set state = 'CANCELLED', next_attempt_at = null, finished_at = now(), updated_at = now()
-         where job_id = ? and state in ('PENDING', 'RETRY_SCHEDULED')`,
-        [job.id],
-      );
-      em.remove(job);
+      await em.remove(job).flush();
+      // After the job is gone (its exports' job_id is now null), so that an export settled concurrently is caught
+      // too; one still in flight ends CANCELLED when it settles. The sweeper repeats this as a safety net.
+      await em.execute(CANCEL_ORPHANED_EXPORTS);
     });
   }
 
@@ -126,7 +125,7 @@ export class ExportJobService {
       const job = await this.load(em, id, true);
       const suppliers = await this.requireVisibleSuppliers(txScope, externalIds);
       job.suppliers.add(suppliers.filter((supplier) => !job.suppliers.contains(supplier)));
-      job.updatedAt = await databaseNow(em);
+      job.updatedAt = await activationTime(em);
       await em.flush();
       return this.view(txScope, job);
     });
@@ -144,7 +143,7 @@ export class ExportJobService {
       const job = await this.load(em, id, true);
       const removed = job.suppliers.getItems().filter((supplier) => externalIds.includes(supplier.externalId) && canSeeSupplier(txScope, supplier));
       job.suppliers.remove(removed);
-      job.updatedAt = await databaseNow(em);
+      job.updatedAt = await activationTime(em);
       await em.flush();
       return this.view(txScope, job);
     });
@@ -169,7 +168,7 @@ export class ExportJobService {
     job.mapping = input.mapping;
     job.includeCustomFields = input.includeCustomFields;
     job.suppliers.set([...hiddenSuppliers, ...suppliers]);
-    job.updatedAt = await databaseNow(em);
+    job.updatedAt = await activationTime(em);
     if (isNew) job.createdAt = job.updatedAt;
     try {
       await em.persist(job).flush();
@@ -223,11 +222,13 @@ export class ExportJobService {
 }
 
 /**
- * The database's clock for `updatedAt`: the dispatcher compares it with status change times (also database
- * time) to decide which changes a job sees, so no application-server clock skew enters that rule.
+ * The job's new `updatedAt`, the instant from which it sees status changes. It is read on the database clock
+ * (status change times are database time too) after taking the lock that status-change triggers share: every
+ * change recorded before this instant has committed, and every later one waits for this job to commit and then
+ * sees its trigger statuses (see `jobout_record_change` in the dispatch migration).
  */
-async function databaseNow(em: EntityManager): Promise<Date> {
-  const [row] = await em.execute<{ now: Date }[]>('select now() as now');
+async function activationTime(em: EntityManager): Promise<Date> {
+  const [row] = await em.execute<{ now: Date }[]>(`select pg_advisory_xact_lock(hashtext('jobout_dispatch_watch')), clock_timestamp() as now`);
   return new Date(row.now);
 }
 

@@ -111,12 +111,19 @@ export class Migration20261127010000_dispatch extends Migration {
       end $$;
       create trigger export_job_watch after insert or update or delete on export_job
         for each statement execute function jobout_refresh_watch();
+      insert into dispatch_watch (object_type, status)
+        select distinct j.object_type, s.status from export_job j cross join lateral unnest(j.trigger_statuses) as s(status)
+        on conflict do nothing;
 
       create function jobout_record_change(kind text, changed_id uuid, reference text, supplier text, new_status text) returns void
       language plpgsql as $$
       declare
-        watched boolean := exists (select 1 from dispatch_watch w where w.object_type = kind and w.status = new_status);
+        watched boolean;
       begin
+        -- Waits while a job change is being committed (it holds the lock exclusively), so this change is either
+        -- before that job (which then does not see it) or sees the job's statuses.
+        perform pg_advisory_xact_lock_shared(hashtext('jobout_dispatch_watch'));
+        watched := exists (select 1 from dispatch_watch w where w.object_type = kind and w.status = new_status);
         insert into status_change (object_type, object_id, object_reference, supplier_external_id, status, processed_at)
         values (kind, changed_id, reference, supplier, new_status, case when watched then null else now() end);
         if watched then

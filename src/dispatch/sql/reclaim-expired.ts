@@ -56,3 +56,7 @@ export async function releaseLeases(sql: SqlRunner, claims: { id: string; leaseT
   );
   return rows.length;
 }
+
+/** Unsent exports whose job was deleted: nothing is left to send them for. No parameters. */
+export const CANCEL_ORPHANED_EXPORTS = `update export set state = 'CANCELLED', next_attempt_at = null, finished_at = now(), updated_at = now()
+  where job_id is null and state in ('PENDING', 'RETRY_SCHEDULED')`;

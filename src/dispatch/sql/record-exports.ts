@@ -5,7 +5,7 @@
  * whose unique dedupe key makes "once per job, object and status" a database rule, and marks the changes
  * processed. Payloads are built in between, here, because mappings are code. All of it happens or none of it.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { prepared, type SqlRunner } from '../../db/sql-runner';
 import type { MappingEntry } from '../../domain/mapping';
 import { buildPayload, type ObjectSnapshot } from '../../domain/payload';
@@ -78,7 +78,7 @@ const INSERT_AND_MARK_SQL = prepared('jobout_record_insert_exports', `
            x.status_change_id, x.dedupe_key, x.payload, x.state,
            case when x.state = 'PENDING' then now() end, x.last_error, case when x.state = 'FAILED' then now() end,
            case when x.state = 'SENDING' then 1 else 0 end, x.lease_token,
-           case when x.state = 'SENDING' then now() + x.lease_ms * interval '1 millisecond' end
+           case when x.state = 'SENDING' then clock_timestamp() + x.lease_ms * interval '1 millisecond' end
     from json_to_recordset($1::json) as x(id uuid, job_id uuid, job_name text, object_type text, object_id uuid, object_reference text,
                                           supplier_external_id text, trigger_status text, status_change_id bigint, dedupe_key text,
                                           payload text, state text, last_error text, lease_token uuid, lease_ms integer)
@@ -88,6 +88,19 @@ const INSERT_AND_MARK_SQL = prepared('jobout_record_insert_exports', `
     update status_change set processed_at = now() where id in (select value::bigint from json_array_elements_text($2::json))
   )
   select coalesce(json_agg(id), '[]') as inserted from inserted`);
+
+/**
+ * The export id, sent as the idempotency key, derived from the dedupe key (a version-8 UUID of its SHA-256): if
+ * a database crash forgets a recording the dispatcher had already acted on (its commits are asynchronous), the
+ * change is recorded again under the same id, so the partner sees the same key twice, never two keys.
+ */
+export function exportIdFor(dedupeKey: string): string {
+  const bytes = createHash('sha256').update(dedupeKey).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x80;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /** Once per (job, object, status) — except the on-hold status on jobs that allow multiple exports. */
 export function dedupeKey(job: JobRule, change: StatusChange): string {
@@ -155,8 +168,9 @@ export async function recordExports(sql: SqlRunner, limit: number, options: Reco
       const snapshot = snapshots.get(change.objectId);
       if (!snapshot) return []; // the object was deleted since its status changed: nothing left to export
       const recorded = buildRecorded(snapshot, job, change.status);
+      const key = dedupeKey(job, change);
       const row = {
-        id: randomUUID(),
+        id: exportIdFor(key),
         job_id: job.id,
         job_name: job.name,
         object_type: change.objectType,
@@ -165,7 +179,7 @@ export async function recordExports(sql: SqlRunner, limit: number, options: Reco
         supplier_external_id: change.supplierExternalId,
         trigger_status: change.status,
         status_change_id: change.id,
-        dedupe_key: dedupeKey(job, change),
+        dedupe_key: key,
         ...recorded,
         lease_token: null as string | null,
         lease_ms: null as number | null,
