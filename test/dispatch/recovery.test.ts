@@ -168,3 +168,32 @@ describe('the payload of a status reached earlier', () => {
     expect(JSON.parse(sink.requests.find((r) => r.body.includes('"INC-MOVED"'))!.body).incidentStatus).toBe('OPEN');
   });
 });
+
+describe('a status change made while a job is being created', () => {
+  it('waits for the job to commit and is then exported by it', async () => {
+    const { Client } = await import('pg');
+    const jobWriter = new Client({ connectionString: t.db.url });
+    const orderWriter = new Client({ connectionString: t.db.url });
+    await Promise.all([jobWriter.connect(), orderWriter.connect()]);
+    const reference = next('RACE');
+    await insertOrder(reference, 'DRAFT_ORDER');
+    try {
+      await jobWriter.query('begin');
+      await jobWriter.query(
+        `insert into export_job (name, object_type, client_connection_id, trigger_statuses, http_method, path, updated_at)
+         values ('Created in a transaction', 'ORDER', $1, '{DECLINED_BY_CUSTOMER}', 'POST', '/race', now())`,
+        [connectionId],
+      );
+      const orderPid = (await orderWriter.query('select pg_backend_pid() as pid')).rows[0].pid;
+      const change = orderWriter.query(`update order_logistic set status = 'DECLINED_BY_CUSTOMER' where reference = $1`, [reference]);
+      await waitFor(async () => (await t.db.query(`select 1 from pg_stat_activity where pid = $1 and wait_event_type = 'Lock'`, [orderPid])).length === 1, {
+        what: 'the status change to wait for the job change',
+      });
+      await jobWriter.query('commit');
+      await change;
+    } finally {
+      await Promise.all([jobWriter.end(), orderWriter.end()]);
+    }
+    await waitFor(() => sink.requests.some((r) => r.url === '/race' && r.body.includes(`"${reference}"`)), { what: 'the export by the job created meanwhile' });
+  });
+});
