@@ -58,6 +58,28 @@ function capError(error: string | null): string | null {
   return `${error.slice(0, MAX_ERROR_CHARS - 1).replace(/[\uD800-\uDBFF]$/, '')}…`;
 }
 
+/**
+ * Events packed into as few notifications as fit PostgreSQL's payload limit, each a JSON array: a settled batch
+ * of a burst is a handful of NOTIFYs instead of one per export (every one of which each instance would receive).
+ */
+export function packNotifications(payloads: string[]): string[] {
+  const notifications: string[] = [];
+  let current: string[] = [];
+  let bytes = 2; // the brackets
+  for (const payload of payloads) {
+    const size = Buffer.byteLength(payload) + 1; // and its comma
+    if (current.length > 0 && bytes + size > MAX_PAYLOAD_BYTES) {
+      notifications.push(`[${current.join(',')}]`);
+      current = [];
+      bytes = 2;
+    }
+    current.push(payload);
+    bytes += size;
+  }
+  if (current.length > 0) notifications.push(`[${current.join(',')}]`);
+  return notifications;
+}
+
 function resultEvent(settled: SettledExport): ExportResultEvent {
   return {
     exportId: settled.id,
@@ -121,13 +143,13 @@ export class ResultsFeed implements ResultSource {
     const payloads: string[] = [];
     for (const event of settled.map(resultEvent)) {
       const payload = JSON.stringify(event);
-      if (Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES) payloads.push(payload);
+      if (Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES - 2) payloads.push(payload); // fits a notification alone, brackets included
       else this.logger.warn('attempt result too large for the feed; not published', { exportId: event.exportId, bytes: Buffer.byteLength(payload) });
     }
     if (payloads.length === 0) return;
     const published: Promise<void> = this.orm.em
       .fork()
-      .execute(PUBLISH_SQL, [RESULTS_CHANNEL, JSON.stringify(payloads)])
+      .execute(PUBLISH_SQL, [RESULTS_CHANNEL, JSON.stringify(packNotifications(payloads))])
       .then(
         () => undefined,
         (error) => this.logger.warn('could not publish attempt results to the feed', { error, exports: settled.map((s) => s.id) }),
@@ -147,17 +169,20 @@ export class ResultsFeed implements ResultSource {
     return subscriber.stream;
   }
 
-  private deliver(payload: string): void {
-    let event: ExportResultEvent;
+  /** A notification carries a JSON array of events (see `packNotifications`). */
+  private deliver(notification: string): void {
+    let events: ExportResultEvent[];
     try {
-      event = decode(payload);
+      events = (JSON.parse(notification) as unknown[]).map((payload) => decode(JSON.stringify(payload)));
     } catch (error) {
       this.logger.warn('ignoring a malformed notification on the result channel', { error });
       return;
     }
-    for (const subscriber of this.subscribers) {
-      if (subscriber.accept(event) && !subscriber.stream.push(event)) {
-        this.logger.warn('result feed subscriber fell too far behind; its subscription was ended', { exportId: event.exportId });
+    for (const event of events) {
+      for (const subscriber of this.subscribers) {
+        if (subscriber.accept(event) && !subscriber.stream.push(event)) {
+          this.logger.warn('result feed subscriber fell too far behind; its subscription was ended', { exportId: event.exportId });
+        }
       }
     }
   }
