@@ -88,6 +88,16 @@ export class Dispatcher {
     return Math.max(0, this.options.concurrency - this.inFlight.size - this.reserved);
   }
 
+  /** Holds `slots` while `claim` runs, so the other loop cannot claim them too; its sends then take them over. */
+  private async withReservedSlots<T>(slots: number, claim: () => Promise<T>): Promise<T> {
+    this.reserved += slots;
+    try {
+      return await claim();
+    } finally {
+      this.reserved -= slots;
+    }
+  }
+
   get activeSends(): number {
     return this.inFlight.size;
   }
@@ -137,13 +147,7 @@ export class Dispatcher {
   /** One recording round; true when it processed outbox rows (so the loop goes on without waiting). */
   private async record(): Promise<boolean> {
     const free = this.running ? this.freeSlots() : 0;
-    this.reserved += free;
-    let recorded;
-    try {
-      recorded = await recordExports(this.sql, RECORD_BATCH, { claim: free, defaultTimeoutMs: this.options.httpTimeoutMs });
-    } finally {
-      this.reserved -= free;
-    }
+    const recorded = await this.withReservedSlots(free, () => recordExports(this.sql, RECORD_BATCH, { claim: free, defaultTimeoutMs: this.options.httpTimeoutMs }));
     for (const claim of recorded.claimed) this.startSend(claim);
     if (recorded.exports > recorded.claimed.length) this.sendSignal.wake(); // the rest wait as PENDING
     return recorded.changes > 0;
@@ -157,13 +161,7 @@ export class Dispatcher {
           const retries = this.retriesDue;
           const request = this.retryRequests;
           const states: ('PENDING' | 'RETRY_SCHEDULED')[] = retries ? ['PENDING', 'RETRY_SCHEDULED'] : ['PENDING'];
-          this.reserved += free;
-          let claimed;
-          try {
-            claimed = await claimExports(this.sql, { states, limit: free, defaultTimeoutMs: this.options.httpTimeoutMs });
-          } finally {
-            this.reserved -= free;
-          }
+          const claimed = await this.withReservedSlots(free, () => claimExports(this.sql, { states, limit: free, defaultTimeoutMs: this.options.httpTimeoutMs }));
           // Nothing more is due, unless a sweeper tick asked again meanwhile.
           if (retries && claimed.length < free && request === this.retryRequests) this.retriesDue = false;
           for (const claim of claimed) this.startSend(claim);
@@ -265,17 +263,14 @@ export class Dispatcher {
 
 }
 
-/** PostgreSQL text cannot hold NUL characters, which a partner's binary answer may contain. */
-const storable = (text: string | null) => (text === null ? null : text.replace(/\u0000/g, '\ufffd'));
-
 function attemptResult(claim: ClaimedExport, startedAt: Date, outcome: SendOutcome): AttemptResult {
   const base = { exportId: claim.id, leaseToken: claim.leaseToken, attempt: claim.attempt, startedAt, finishedAt: new Date(), durationMs: outcome.durationMs };
   switch (outcome.kind) {
     case 'delivered':
-      return { ...base, succeeded: true, httpStatus: outcome.httpStatus, excerpt: storable(outcome.excerpt), errorClass: null, error: null };
+      return { ...base, succeeded: true, httpStatus: outcome.httpStatus, excerpt: outcome.excerpt, errorClass: null, error: null };
     case 'rejected':
-      return { ...base, succeeded: false, httpStatus: outcome.httpStatus, excerpt: storable(outcome.excerpt), errorClass: 'HTTP_STATUS', error: `partner answered ${outcome.httpStatus}` };
+      return { ...base, succeeded: false, httpStatus: outcome.httpStatus, excerpt: outcome.excerpt, errorClass: 'HTTP_STATUS', error: `partner answered ${outcome.httpStatus}` };
     case 'failed':
-      return { ...base, succeeded: false, httpStatus: null, excerpt: null, errorClass: outcome.errorClass, error: storable(outcome.error) };
+      return { ...base, succeeded: false, httpStatus: null, excerpt: null, errorClass: outcome.errorClass, error: outcome.error };
   }
 }

@@ -121,7 +121,7 @@ export class Sender {
     const finish = (outcome: DistributiveOmit<SendOutcome, 'durationMs'>): SendOutcome => {
       const durationMs = Math.round(performance.now() - startedAt);
       return outcome.kind === 'failed'
-        ? { ...outcome, durationMs, error: redact(outcome.error, secrets).slice(0, ERROR_TEXT_MAX_CHARS) }
+        ? { ...outcome, durationMs, error: redact(outcome.error, secrets).replace(/\u0000/g, '\uFFFD').slice(0, ERROR_TEXT_MAX_CHARS) } // storable as PostgreSQL text, like the excerpt
         : { ...outcome, durationMs, excerpt: redact(outcome.excerpt, secrets) };
     };
     if (this.closing) return finish({ kind: 'failed', errorClass: 'OTHER', error: 'the sender is closed' });
