@@ -21,11 +21,14 @@ export interface PoolSettings {
    * the exports recorded from it commit or vanish together, and an export recorded again gets the same id (it is
    * derived from its dedupe key), so the resend carries the same idempotency key. Its sessions also plan
    * each prepared statement once (generic plans): re-planning the recording statement cost more than running it.
+   * And they never scan or hash-join: every dispatcher statement reads a handful of rows by key, but a plan made
+   * while `export` was small (statistics lag a burst) chose scans that then read the whole table on every call.
    */
   dispatcher?: boolean;
 }
 
-const DISPATCHER_SESSION = 'set synchronous_commit = off; set plan_cache_mode = force_generic_plan';
+const DISPATCHER_SESSION =
+  'set synchronous_commit = off; set plan_cache_mode = force_generic_plan; set enable_seqscan = off; set enable_hashjoin = off; set enable_mergejoin = off';
 
 type PgConnection = { query(sql: string, callback: (error: Error | null) => void): void };
 

@@ -3,8 +3,7 @@
  * each step claims with SKIP LOCKED or a conditional update, so N sweepers send each due retry once.
  *
  * A tick: reclaim exports whose lease expired (counted as an attempt), let the dispatcher send the retries that
- * are due (through its concurrency-bounded send path), and wake it to drain any outbox rows left behind. It also
- * prunes outbox rows processed long ago.
+ * are due (through its concurrency-bounded send path), and cancel exports whose job was deleted mid-send.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { SqlRunner } from '../db/sql-runner';
@@ -13,9 +12,6 @@ import type { Logger } from '../logger';
 import type { Dispatcher } from './dispatcher';
 import { CANCEL_ORPHANED_EXPORTS, reclaimExpiredLeases } from './sql/reclaim-expired';
 import type { SettledExport } from './sql/settle-attempts';
-
-/** Processed outbox rows are kept this long for inspection, then deleted. */
-export const OUTBOX_RETENTION_DAYS = 7;
 
 export class Sweeper {
   private task: ScheduledTask | undefined;
@@ -56,7 +52,6 @@ export class Sweeper {
     }
     this.dispatcher.sendDueRetries();
     await this.sql.query(CANCEL_ORPHANED_EXPORTS); // exports of a job deleted mid-send that ended up waiting again
-    await this.sql.query(`delete from status_change where processed_at < now() - $1 * interval '1 day'`, [OUTBOX_RETENTION_DAYS]);
     return { reclaimed: reclaimed.length };
   }
 }

@@ -23,7 +23,8 @@ const OUTCOMES = ['succeeded', 'failed'] as const;
 const SCRAPE_SQL = `
   select
     (select coalesce(json_object_agg(state, n), '{}') from (select state, count(*)::int as n from export group by state) s) as states,
-    (select coalesce(greatest(0, extract(epoch from now() - min(changed_at))), 0)::float8 from status_change where processed_at is null) as outbox_lag,
+    -- the outbox holds only changes not yet recorded; the lowest id is (about) the oldest
+    coalesce((select greatest(0, extract(epoch from now() - changed_at))::float8 from status_change order by id limit 1), 0) as outbox_lag,
     (select count(*)::int from export where state = 'RETRY_SCHEDULED' and next_attempt_at <= now()) as due_retries`;
 
 interface ScrapeRow {

@@ -109,6 +109,7 @@ export class ExportJobService {
     requireWriter(scope.principal);
     await scope.em.transactional(async (em) => {
       const job = await this.load(em, id, true);
+      await lockSourceTables(em); // the job's statuses may stop being watched
       await em.remove(job).flush();
       // After the job is gone (its exports' job_id is now null), so that an export settled concurrently is caught
       // too; one still in flight ends CANCELLED when it settles. The sweeper repeats this as a safety net.
@@ -221,14 +222,38 @@ export class ExportJobService {
   }
 }
 
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** How long a job edit waits for the order system's open write transactions before giving up. */
+export const SOURCE_LOCK_TIMEOUT = '5s';
+
 /**
- * The job's new `updatedAt`, the instant from which it sees status changes. It is read on the database clock
- * (status change times are database time too) after taking the lock that status-change triggers share: every
- * change recorded before this instant has committed, and every later one waits for this job to commit and then
- * sees its trigger statuses (see `jobout_record_change` in the dispatch migration).
+ * Locks the tables whose status changes jobs watch, in the mode every writer's row lock waits for, so that a job
+ * edit and the status changes around it are ordered (see the lean write path migration). The wait is bounded: a
+ * long order transaction makes the edit fail with CONFLICT rather than stall the order system's writes, which
+ * queue behind the waiting lock.
+ */
+async function lockSourceTables(em: EntityManager): Promise<void> {
+  await em.execute(`set local lock_timeout = '${SOURCE_LOCK_TIMEOUT}'`);
+  try {
+    await em.execute('lock table order_logistic, incident in share row exclusive mode');
+  } catch (error) {
+    if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) {
+      throw new DomainError('CONFLICT', 'The order system is writing orders or incidents right now; try the change again');
+    }
+    throw error;
+  }
+  await em.execute('set local lock_timeout = 0');
+}
+
+/**
+ * The job's new `updatedAt`, the instant from which it sees status changes, read on the database clock (status
+ * change times are database time too) once the source tables are locked: every change recorded before this
+ * instant has committed, and every later one waits for this job to commit and then sees it.
  */
 async function activationTime(em: EntityManager): Promise<Date> {
-  const [row] = await em.execute<{ now: Date }[]>(`select pg_advisory_xact_lock(hashtext('jobout_dispatch_watch')), clock_timestamp() as now`);
+  await lockSourceTables(em);
+  const [row] = await em.execute<{ now: Date }[]>('select clock_timestamp() as now');
   return new Date(row.now);
 }
 

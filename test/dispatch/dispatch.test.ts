@@ -83,16 +83,23 @@ describe('an order reaching a trigger status', () => {
 
   it('sends A once for A -> B -> A, and nothing when the status is kept', async () => {
     const reference = next('ABA');
-    await upsertOrder({ reference, supplierExternalId: 'SUP-1', status: 'ORDER_CREATED' });
-    await setStatus(reference, 'ACCEPTED_BY_SUPPLIER');
-    await setStatus(reference, 'ORDER_CREATED');
-    await upsertOrder({ reference, supplierExternalId: 'SUP-1', status: 'ORDER_CREATED', accountExternalId: 'changed' });
-    await setStatus(reference, 'SHIPPED'); // a later trigger status: its export proves the earlier changes were processed
+    await t.gateway.dispatcher.stop(); // so the outbox can be read before it is drained
+    try {
+      await upsertOrder({ reference, supplierExternalId: 'SUP-1', status: 'ORDER_CREATED' });
+      await setStatus(reference, 'ACCEPTED_BY_SUPPLIER');
+      await setStatus(reference, 'ORDER_CREATED');
+      await upsertOrder({ reference, supplierExternalId: 'SUP-1', status: 'ORDER_CREATED', accountExternalId: 'changed' });
+      await setStatus(reference, 'SHIPPED');
+      // Only real changes to watched statuses reach the outbox: not the kept status, not a status no job watches.
+      const changes = await t.db.query<{ status: string }>('select status from status_change where object_reference = $1 order by id', [reference]);
+      expect(changes.map((change) => change.status)).toEqual(['ORDER_CREATED', 'ORDER_CREATED', 'SHIPPED']);
+    } finally {
+      t.gateway.dispatcher.start();
+    }
     await waitFor(() => requestsFor(reference).length === 2, { what: 'ORDER_CREATED and SHIPPED exports' });
     const statuses = await t.db.query<{ trigger_status: string }>('select trigger_status from export where object_reference = $1 order by created_at', [reference]);
     expect(statuses.map((s) => s.trigger_status)).toEqual(['ORDER_CREATED', 'SHIPPED']);
-    const changes = await t.db.query('select status from status_change where object_reference = $1', [reference]);
-    expect(changes).toHaveLength(4); // the kept status recorded nothing
+    await waitFor(async () => (await t.db.query('select 1 from status_change where object_reference = $1', [reference])).length === 0, { what: 'recorded changes gone from the outbox' });
   });
 
   it('ignores orders of suppliers the job is not scoped to', async () => {
@@ -101,7 +108,8 @@ describe('an order reaching a trigger status', () => {
     await upsertOrder({ reference: other, supplierExternalId: 'SUP-2', status: 'ORDER_CREATED' });
     await upsertOrder({ reference: mine, supplierExternalId: 'SUP-1', status: 'ORDER_CREATED' });
     await waitFor(() => requestsFor(mine).length === 1);
-    await waitFor(async () => (await t.db.query('select 1 from status_change where object_reference = $1 and processed_at is not null', [other])).length === 1);
+    await waitFor(async () => (await t.db.query('select 1 from status_change where object_reference = $1', [other])).length === 0, { what: 'the other change recorded' });
+    expect(await t.db.query('select 1 from export where object_reference = $1', [other])).toHaveLength(0);
     expect(requestsFor(other)).toHaveLength(0);
   });
 
@@ -227,19 +235,26 @@ describe('ingest in a store scope', () => {
 });
 
 describe('statuses no job watches', () => {
-  it('are recorded as already processed, and become watched when a job triggers on them', async () => {
+  it('record nothing, and become watched when a job triggers on them', async () => {
     const reference = next('UNWATCHED');
     await upsertOrder({ reference, supplierExternalId: 'SUP-1', status: 'WAITING_FULFILLMENT' });
-    const changes = () => t.db.query<{ status: string; processed: boolean }>('select status, processed_at is not null as processed from status_change where object_reference = $1 order by id', [reference]);
-    expect(await changes()).toEqual([{ status: 'WAITING_FULFILLMENT', processed: true }]);
+    const outbox = () => t.db.query('select 1 from status_change where object_reference = $1', [reference]);
+    expect(await outbox()).toHaveLength(0);
+    const recordingTrigger = async () => (await t.db.query<{ definition: string }>(
+      `select pg_get_triggerdef(oid) as definition from pg_trigger where tgrelid = 'order_logistic'::regclass and tgname = 'order_logistic_status_changed'`))[0].definition;
+    expect(await recordingTrigger()).not.toContain('PARTIALLY_SHIPPED');
     expect(await t.db.query(`select 1 from dispatch_watch where object_type = 'ORDER' and status = 'PARTIALLY_SHIPPED'`)).toHaveLength(0);
 
     const job = await createJob(t, jobInput(connectionId, { name: 'Partial shipments', triggerStatuses: ['PARTIALLY_SHIPPED'] }));
     expect(await t.db.query(`select 1 from dispatch_watch where object_type = 'ORDER' and status = 'PARTIALLY_SHIPPED'`)).toHaveLength(1);
+    expect(await recordingTrigger()).toContain('PARTIALLY_SHIPPED');
     await setStatus(reference, 'PARTIALLY_SHIPPED');
     await waitFor(() => requestsFor(reference).length === 1, { what: 'the watched status exported' });
 
     await t.admin(`mutation($id: ID!) { deleteExportJob(id: $id) }`, { id: job.id });
     expect(await t.db.query(`select 1 from dispatch_watch where object_type = 'ORDER' and status = 'PARTIALLY_SHIPPED'`)).toHaveLength(0);
+    expect(await recordingTrigger()).not.toContain('PARTIALLY_SHIPPED');
+    await setStatus(reference, 'WAITING_FULFILLMENT');
+    expect(await outbox()).toHaveLength(0);
   });
 });

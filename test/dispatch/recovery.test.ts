@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlRunner } from '../../src/db/sql-runner';
 import { claimExports } from '../../src/dispatch/sql/claim-exports';
 import { settleAttempts } from '../../src/dispatch/sql/settle-attempts';
-import { startTestGateway, type TestGateway } from '../support/gateway';
+import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway';
 import { createJob, jobInput, createConnection } from '../support/fixtures';
 import { reply, startHttpSink, type HttpSink } from '../support/http-sink';
 import { waitFor } from '../support/wait';
@@ -86,7 +86,9 @@ describe('nothing is lost', () => {
     }
     await insertOrder(after, 'SHIPPED');
     await waitFor(() => requestsFor(after).length === 1);
-    await waitFor(async () => (await t.db.query('select 1 from status_change where object_reference = $1 and processed_at is not null', [before])).length === 1);
+    // recorded in id order: once AFTER is delivered, BEFORE's change (if one was recorded) is through the outbox
+    expect(await t.db.query('select 1 from status_change where object_reference = $1', [before])).toHaveLength(0);
+    expect(await t.db.query('select 1 from export where object_reference = $1', [before])).toHaveLength(0);
     expect(requestsFor(before)).toHaveLength(0);
   });
 });
@@ -116,7 +118,7 @@ describe('a settle by an instance that lost its lease', () => {
       const [first] = await claimExports(em, { states: ['PENDING'], limit: 100, defaultTimeoutMs: 1000 });
       expect(first.objectReference).toBe(reference);
       // Instance A's lease expires; instance B reclaims the export (a new token) and delivers it.
-      await t.db.query(`update export set state = 'PENDING', next_attempt_at = now(), lease_until = now() where id = $1`, [first.id]);
+      await t.db.query(`update export set state = 'PENDING', next_attempt_at = now(), lease_token = null, lease_until = null where id = $1`, [first.id]);
       const [second] = await claimExports(em, { states: ['PENDING'], limit: 1, defaultTimeoutMs: 1000 });
       expect(second.leaseToken).not.toBe(first.leaseToken);
       const result = (claim: typeof first, succeeded: boolean) => ({
@@ -195,5 +197,29 @@ describe('a status change made while a job is being created', () => {
       await Promise.all([jobWriter.end(), orderWriter.end()]);
     }
     await waitFor(() => sink.requests.some((r) => r.url === '/race' && r.body.includes(`"${reference}"`)), { what: 'the export by the job created meanwhile' });
+  });
+});
+
+describe('a job edit while the order system keeps a write transaction open', () => {
+  it('gives up after the lock timeout with CONFLICT instead of stalling the order writes queued behind it', async () => {
+    const { Client } = await import('pg');
+    const orderWriter = new Client({ connectionString: t.db.url });
+    await orderWriter.connect();
+    const reference = next('LONG');
+    await insertOrder(reference, 'DRAFT_ORDER');
+    try {
+      await orderWriter.query('begin');
+      await orderWriter.query(`update order_logistic set account_external_id = 'long-running' where reference = $1`, [reference]);
+      const result = await t.gql(ADMIN_TOKEN, `mutation($input: ExportJobInput!) { createExportJob(input: $input) { id } }`, {
+        input: jobInput(connectionId, { name: 'Waits for the order system', triggerStatuses: ['COMPLETED'] }),
+      });
+      expect(result.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    } finally {
+      await orderWriter.query('rollback');
+      await orderWriter.end();
+    }
+    const jobs = await t.db.query(`select 1 from export_job where name = 'Waits for the order system'`);
+    expect(jobs).toHaveLength(0);
+    await createJob(t, jobInput(connectionId, { name: 'Waits for the order system', triggerStatuses: ['COMPLETED'] }));
   });
 });

@@ -21,7 +21,7 @@ const RECLAIM_SQL = prepared('jobout_reclaim_expired', `
       next_attempt_at = case when e.job_id is null or e.attempts - e.retry_base > $1 then null else now() end,
       finished_at = case when e.job_id is null or e.attempts - e.retry_base > $1 then now() end,
       lease_token = null, lease_until = null, last_http_status = null, last_error = $2, updated_at = now()
-    from expired x where e.id = x.id
+    from expired x where e.id = any(array(select id from expired)) and e.id = x.id
     returning e.id, e.state, e.attempts, e.next_attempt_at, e.job_id, e.job_name, e.object_type, e.object_reference,
               e.trigger_status, e.supplier_external_id, null::int as http_status, e.last_error as error,
               0 as duration_ms, now() as occurred_at
@@ -50,7 +50,7 @@ export async function releaseLeases(sql: SqlRunner, claims: { id: string; leaseT
        attempts = e.attempts - 1, next_attempt_at = case when e.job_id is null then null else now() end,
        finished_at = case when e.job_id is null then now() end, lease_token = null, lease_until = null, updated_at = now()
      from json_to_recordset($1::json) as c(id uuid, lease_token uuid)
-     where e.id = c.id and e.lease_token = c.lease_token and e.state = 'SENDING'
+     where e.id = c.id and e.lease_token = c.lease_token
      returning e.id`,
     [JSON.stringify(claims.map((claim) => ({ id: claim.id, lease_token: claim.leaseToken })))],
   );

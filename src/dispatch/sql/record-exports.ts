@@ -2,8 +2,8 @@
  * Outbox -> exports, in one transaction of two statements: the first claims unprocessed status changes with
  * SKIP LOCKED (never an `id > last_seen` cursor: ids commit out of order), matches them against the export jobs
  * (CONTRACT §8.1) and returns the matched jobs and the objects' current state; the second inserts the exports,
- * whose unique dedupe key makes "once per job, object and status" a database rule, and marks the changes
- * processed. Payloads are built in between, here, because mappings are code. All of it happens or none of it.
+ * whose ids, digests of the dedupe key, make "once per job, object and status" a database rule, and deletes the recorded
+ * changes from the outbox. Payloads are built in between, here, because mappings are code. All of it happens or none of it.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { prepared, type SqlRunner } from '../../db/sql-runner';
@@ -50,12 +50,16 @@ const JOB_SEND_JSON = `json_build_object('httpMethod', j.http_method, 'path', j.
      'username', c.username, 'passwordEnc', c.password_enc, 'scope', c.scope)
    from client_connection c where c.id = j.client_connection_id))`;
 
+/**
+ * Every lookup of a row goes through `= any(array(...))` on a primary key, never a join between the CTEs: a
+ * generic plan cannot know how many changes a round claims, and a nested loop over two CTEs was quadratic.
+ */
 const CLAIM_AND_MATCH_SQL = prepared('jobout_record_claim_changes', `
   with changes as (
     select id, object_type, object_id, object_reference, supplier_external_id, status, changed_at
-    from status_change where processed_at is null order by id limit $1 for update skip locked
+    from status_change order by id limit $1 for update skip locked
   ), matches as (
-    select c.id as change_id, j.id as job_id from changes c join export_job j on ${MATCHING_JOB}
+    select c.id as change_id, c.object_type, c.object_id, j.id as job_id from changes c join export_job j on ${MATCHING_JOB}
   )
   select
     coalesce((select json_agg(json_build_object('id', c.id::text, 'objectType', c.object_type, 'objectId', c.object_id,
@@ -63,29 +67,29 @@ const CLAIM_AND_MATCH_SQL = prepared('jobout_record_claim_changes', `
       from changes c), '[]') as changes,
     coalesce((select json_agg(json_build_object('changeId', m.change_id::text, 'jobId', m.job_id)) from matches m), '[]') as matches,
     coalesce((select json_agg(json_build_object('rule', ${JOB_RULE_JSON}, 'send', ${JOB_SEND_JSON}))
-      from export_job j where j.id in (select job_id from matches)), '[]') as jobs,
-    coalesce((select json_agg(${ORDER_SNAPSHOT_JSON}) from order_logistic o where o.id in (
-      select c.object_id from changes c join matches m on m.change_id = c.id where c.object_type = 'ORDER')), '[]') as orders,
-    coalesce((select json_agg(${INCIDENT_SNAPSHOT_JSON}) from incident i where i.id in (
-      select c.object_id from changes c join matches m on m.change_id = c.id where c.object_type = 'INCIDENT')), '[]') as incidents`);
+      from export_job j where j.id = any(array(select distinct job_id from matches))), '[]') as jobs,
+    coalesce((select json_agg(${ORDER_SNAPSHOT_JSON}) from order_logistic o
+      where o.id = any(array(select distinct object_id from matches where object_type = 'ORDER'))), '[]') as orders,
+    coalesce((select json_agg(${INCIDENT_SNAPSHOT_JSON}) from incident i
+      where i.id = any(array(select distinct object_id from matches where object_type = 'INCIDENT'))), '[]') as incidents`);
 
 const INSERT_AND_MARK_SQL = prepared('jobout_record_insert_exports', `
   with inserted as (
     insert into export (id, job_id, job_name, object_type, object_id, object_reference, supplier_external_id, trigger_status,
-                        status_change_id, dedupe_key, payload, state, next_attempt_at, last_error, finished_at,
+                        status_change_id, payload, state, next_attempt_at, last_error, finished_at,
                         attempts, lease_token, lease_until)
     select x.id, x.job_id, x.job_name, x.object_type, x.object_id, x.object_reference, x.supplier_external_id, x.trigger_status,
-           x.status_change_id, x.dedupe_key, x.payload, x.state,
+           x.status_change_id, x.payload, x.state,
            case when x.state = 'PENDING' then now() end, x.last_error, case when x.state = 'FAILED' then now() end,
            case when x.state = 'SENDING' then 1 else 0 end, x.lease_token,
            case when x.state = 'SENDING' then clock_timestamp() + x.lease_ms * interval '1 millisecond' end
     from json_to_recordset($1::json) as x(id uuid, job_id uuid, job_name text, object_type text, object_id uuid, object_reference text,
-                                          supplier_external_id text, trigger_status text, status_change_id bigint, dedupe_key text,
+                                          supplier_external_id text, trigger_status text, status_change_id bigint,
                                           payload text, state text, last_error text, lease_token uuid, lease_ms integer)
-    on conflict (dedupe_key) do nothing
+    on conflict (id) do nothing -- the id is the dedupe key's digest
     returning id
-  ), processed as (
-    update status_change set processed_at = now() where id in (select value::bigint from json_array_elements_text($2::json))
+  ), recorded as (
+    delete from status_change where id = any($2::bigint[])
   )
   select coalesce(json_agg(id), '[]') as inserted from inserted`);
 
@@ -168,9 +172,8 @@ export async function recordExports(sql: SqlRunner, limit: number, options: Reco
       const snapshot = snapshots.get(change.objectId);
       if (!snapshot) return []; // the object was deleted since its status changed: nothing left to export
       const recorded = buildRecorded(snapshot, job, change.status);
-      const key = dedupeKey(job, change);
       const row = {
-        id: exportIdFor(key),
+        id: exportIdFor(dedupeKey(job, change)),
         job_id: job.id,
         job_name: job.name,
         object_type: change.objectType,
@@ -179,7 +182,6 @@ export async function recordExports(sql: SqlRunner, limit: number, options: Reco
         supplier_external_id: change.supplierExternalId,
         trigger_status: change.status,
         status_change_id: change.id,
-        dedupe_key: key,
         ...recorded,
         lease_token: null as string | null,
         lease_ms: null as number | null,
@@ -202,7 +204,7 @@ export async function recordExports(sql: SqlRunner, limit: number, options: Reco
       }
       return [row];
     });
-    const [{ inserted }] = await tx.query<{ inserted: string[] }>(INSERT_AND_MARK_SQL, [JSON.stringify(rows), JSON.stringify([...changes.keys()])]);
+    const [{ inserted }] = await tx.query<{ inserted: string[] }>(INSERT_AND_MARK_SQL, [JSON.stringify(rows), [...changes.keys()]]);
     // A row that hit the dedupe key was not inserted: only the claims that exist are sent.
     const claimed = inserted.flatMap((id) => claims.get(id) ?? []);
     return { changes: changes.size, exports: inserted.length, claimed };

@@ -52,16 +52,22 @@ const SETTLE_SQL = prepared('jobout_settle_attempts', `
       next_attempt_at = case when r.succeeded or e.job_id is null or e.attempts - e.retry_base > $2 then null else r.finished_at + $3 * interval '1 millisecond' end,
       finished_at = case when r.succeeded or e.job_id is null or e.attempts - e.retry_base > $2 then r.finished_at end,
       lease_token = null, lease_until = null, last_http_status = r.http_status, last_error = r.error, updated_at = now()
-    from r where e.id = r.export_id and e.lease_token = r.lease_token and e.state = 'SENDING'
+    -- the lease token alone fences (it exists only while SENDING: export_lease_check), and naming no state keeps
+    -- the planner off the partial index of leased exports, which it once scanned for every row
+    from r where e.id = r.export_id and e.lease_token = r.lease_token
     returning e.id, e.state, e.attempts, e.next_attempt_at, e.job_id, e.job_name, e.object_type, e.object_reference,
-              e.trigger_status, e.supplier_external_id, r.http_status, r.error, r.duration_ms, r.finished_at as occurred_at
+              e.trigger_status, e.supplier_external_id, r.http_status, r.error, r.duration_ms, r.finished_at as occurred_at,
+              r.attempt, r.started_at, r.excerpt, r.error_class
   ), recorded as (
+    -- a late result (its lease was reclaimed meanwhile) is kept too, marked stale
     insert into export_attempt (export_id, attempt, started_at, finished_at, duration_ms, http_status, response_excerpt, error_class, error, stale)
-    select r.export_id, r.attempt, r.started_at, r.finished_at, r.duration_ms, r.http_status, r.excerpt, r.error_class, r.error,
-           not exists (select 1 from settled s where s.id = r.export_id)
-    from r where exists (select 1 from export e where e.id = r.export_id)
+    select s.id, s.attempt, s.started_at, s.occurred_at, s.duration_ms, s.http_status, s.excerpt, s.error_class, s.error, false from settled s
+    union all
+    select r.export_id, r.attempt, r.started_at, r.finished_at, r.duration_ms, r.http_status, r.excerpt, r.error_class, r.error, true
+    from r where r.export_id <> all (array(select id from settled))
   )
-  select * from settled`);
+  select id, state, attempts, next_attempt_at, job_id, job_name, object_type, object_reference, trigger_status,
+         supplier_external_id, http_status, error, duration_ms, occurred_at from settled`);
 
 type Row = Record<string, any>;
 

@@ -1,0 +1,151 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * A cheaper write path for the order system and the dispatcher (issue #6, measured in BENCHMARKS.md).
+ *
+ * - Status changes are recorded by AFTER row triggers whose WHEN clause lists the watched statuses. The
+ *   triggers are regenerated whenever the set of statuses some job watches changes, so a write to a status no
+ *   job watches never calls a function: it costs the order system nothing. The old per-row function took a
+ *   shared advisory lock, looked the status up in `dispatch_watch` and always wrote an outbox row.
+ * - Job edits order themselves against status changes by locking the two source tables (SHARE ROW EXCLUSIVE,
+ *   which every writer's ROW EXCLUSIVE waits for) instead of through an advisory lock every writer took per row.
+ * - Statuses are still checked and the alias normalised before a row is written, but the checking function is
+ *   called only for a status outside the allowed list (the WHEN clause filters the valid ones).
+ * - Outbox rows are deleted once recorded (a delete writes no index entries; marking them processed wrote a
+ *   new row version into two indexes), so the table holds only the backlog.
+ * - Attempt rows no longer carry a foreign key to their export: exports are never deleted, and the key's
+ *   per-row check locked the export row the same statement had just updated.
+ * - Exports lose their dedupe key column and its unique index: the primary key, a digest of that key, does the
+ *   same job.
+ */
+export class Migration20261127020000_lean_write_path extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`
+      drop trigger order_logistic_status_check on order_logistic;
+      drop trigger order_logistic_status_inserted on order_logistic;
+      drop trigger order_logistic_status_changed on order_logistic;
+      drop trigger incident_status_check on incident;
+      drop trigger incident_status_inserted on incident;
+      drop trigger incident_status_changed on incident;
+      drop trigger incident_line_status on incident_line;
+      drop function jobout_order_inserting();
+      drop function jobout_order_inserted();
+      drop function jobout_order_updating();
+      drop function jobout_incident_inserting();
+      drop function jobout_incident_inserted();
+      drop function jobout_incident_updating();
+      drop function jobout_incident_line_status();
+      drop function jobout_record_change(text, uuid, text, text, text);
+      drop function jobout_wake_dispatcher();
+      drop function jobout_order_status(text);
+      drop function jobout_incident_status(text);
+
+      delete from status_change where processed_at is not null;
+      drop index status_change_unprocessed_index;
+      alter table status_change drop column processed_at;
+
+      alter table export_attempt drop constraint export_attempt_export_id_fkey;
+
+      -- The export id is a digest of the dedupe key (see exportIdFor): the primary key enforces "once per job,
+      -- object and status" by itself, and every write of an export no longer maintains a second, wide unique index.
+      alter table export drop column dedupe_key;
+      -- A lease token alone fences a settle: it exists exactly while the export is being sent.
+      alter table export add constraint export_lease_check check ((state = 'SENDING') = (lease_token is not null));
+
+      -- Checking statuses: the BEFORE triggers fire only for a value outside the allowed list, to normalise the
+      -- alias or refuse the value with a message naming the allowed ones.
+      create function jobout_normalise_status() returns trigger language plpgsql as $$
+      declare
+        allowed text[] := TG_ARGV[1]::text[];
+      begin
+        if TG_ARGV[2] = 'incident_line_status' then
+          new.incident_line_status := jobout_check_status(TG_ARGV[0], new.incident_line_status, allowed);
+        else
+          new.status := jobout_check_status(TG_ARGV[0], new.status, allowed);
+        end if;
+        return new;
+      end $$;
+
+      create trigger order_logistic_status_check before insert or update of status on order_logistic for each row
+        when (new.status is not null and new.status <> all ('{CREATING,DRAFT_ORDER,ORDER_DRAFT_ON_HOLD,BLOCKED_BY_POLICY,BLOCKED_BY_PAYMENT,ORDER_CREATED,WAITING_CUSTOMER_APPROVAL,WAITING_SUPPLIER_APPROVAL,DECLINED_BY_CUSTOMER,DECLINED_BY_SUPPLIER,ACCEPTED_BY_SUPPLIER,WAITING_FULFILLMENT,WAITING_SHIPMENT,PARTIALLY_SHIPPED,PARTIALLY_CANCELED,SHIPPED,INCIDENT,COMPLETED,CANCELED}'::text[]))
+        execute function jobout_normalise_status('order', '{CREATING,DRAFT_ORDER,ORDER_DRAFT_ON_HOLD,BLOCKED_BY_POLICY,BLOCKED_BY_PAYMENT,ORDER_CREATED,WAITING_CUSTOMER_APPROVAL,WAITING_SUPPLIER_APPROVAL,DECLINED_BY_CUSTOMER,DECLINED_BY_SUPPLIER,ACCEPTED_BY_SUPPLIER,WAITING_FULFILLMENT,WAITING_SHIPMENT,PARTIALLY_SHIPPED,PARTIALLY_CANCELED,SHIPPED,INCIDENT,COMPLETED,CANCELED}', 'status');
+      create trigger incident_status_check before insert or update of status on incident for each row
+        when (new.status is not null and new.status <> all ('{OPEN,ON_GOING,CLOSED}'::text[]))
+        execute function jobout_normalise_status('incident', '{OPEN,ON_GOING,CLOSED}', 'status');
+      create trigger incident_line_status_check before insert or update of incident_line_status on incident_line for each row
+        when (new.incident_line_status is not null and new.incident_line_status <> all ('{OPEN,ON_GOING,CLOSED}'::text[]))
+        execute function jobout_normalise_status('incident line', '{OPEN,ON_GOING,CLOSED}', 'incident_line_status');
+
+      -- Recording a change: one outbox row, and a wake-up for sleeping dispatchers, looked up once per
+      -- transaction (a NOTIFY serialises the commits of notifying transactions, so it is sent only when needed).
+      create function jobout_wake_dispatcher() returns void language plpgsql as $$
+      begin
+        if current_setting('jobout.wake_checked', true) is distinct from 'yes' then
+          perform set_config('jobout.wake_checked', 'yes', true);
+          if (select idle from dispatch_wakeup where id = 1) then
+            perform pg_notify('jobout_status_change', '');
+          end if;
+        end if;
+      end $$;
+
+      create function jobout_order_changed() returns trigger language plpgsql as $$
+      begin
+        insert into status_change (object_type, object_id, object_reference, supplier_external_id, status)
+        values ('ORDER', new.id, new.reference, new.supplier_external_id, new.status);
+        perform jobout_wake_dispatcher();
+        return null;
+      end $$;
+
+      create function jobout_incident_changed() returns trigger language plpgsql as $$
+      begin
+        insert into status_change (object_type, object_id, object_reference, supplier_external_id, status)
+        values ('INCIDENT', new.id, new.order_incident_id, new.supplier_external_id, new.status);
+        perform jobout_wake_dispatcher();
+        return null;
+      end $$;
+
+      -- (Re)creates one object type's recording triggers with the statuses dispatch_watch lists for it; none
+      -- when no job watches that type. The DDL locks the table like the job edit already does.
+      create function jobout_install_change_triggers(kind text) returns void language plpgsql as $$
+      declare
+        source text := case kind when 'ORDER' then 'order_logistic' else 'incident' end;
+        recorder text := case kind when 'ORDER' then 'jobout_order_changed' else 'jobout_incident_changed' end;
+        statuses text[] := array(select w.status from dispatch_watch w where w.object_type = kind order by w.status);
+      begin
+        if exists (select 1 from pg_trigger where tgrelid = source::regclass and tgname = source || '_status_inserted') then
+          execute format('drop trigger %I on %I', source || '_status_inserted', source);
+          execute format('drop trigger %I on %I', source || '_status_changed', source);
+        end if;
+        if cardinality(statuses) > 0 then
+          execute format('create trigger %I after insert on %I for each row when (new.status = any (%L::text[])) execute function %I()',
+                         source || '_status_inserted', source, statuses, recorder);
+          execute format('create trigger %I after update of status on %I for each row when (new.status is distinct from old.status and new.status = any (%L::text[])) execute function %I()',
+                         source || '_status_changed', source, statuses, recorder);
+        end if;
+      end $$;
+
+      -- Keeps dispatch_watch and the recording triggers in step with the jobs. The source tables are locked
+      -- first (job edits lock them the same way, in the same order, before taking their activation time).
+      create or replace function jobout_refresh_watch() returns trigger language plpgsql as $$
+      declare
+        kind text;
+        wanted text[];
+      begin
+        lock table order_logistic, incident in share row exclusive mode;
+        foreach kind in array array['ORDER', 'INCIDENT'] loop
+          wanted := array(select distinct s.status from export_job j cross join lateral unnest(j.trigger_statuses) as s(status)
+                          where j.object_type = kind order by s.status);
+          if wanted is distinct from array(select w.status from dispatch_watch w where w.object_type = kind order by w.status) then
+            delete from dispatch_watch where object_type = kind;
+            insert into dispatch_watch (object_type, status) select kind, unnest(wanted);
+            perform jobout_install_change_triggers(kind);
+          end if;
+        end loop;
+        return null;
+      end $$;
+
+      select jobout_install_change_triggers('ORDER');
+      select jobout_install_change_triggers('INCIDENT');
+    `);
+  }
+}
