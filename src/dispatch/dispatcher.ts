@@ -2,11 +2,18 @@
  * The dispatcher of one instance: outbox -> exports -> claimed sends -> settled attempts, as two loops that never
  * wait for each other.
  *
- * - The recording loop drains the outbox into exports. NOTIFY is only a hint (see listener.ts): the loop also
- *   wakes on a safety poll. Before sleeping it raises `dispatch_wakeup.idle` so writers notify again, then looks
- *   once more, so a change committed in between is not left for the poll.
- * - The sending loop claims due exports whenever a send slot is free (at most `concurrency` in flight), so a
- *   long backlog being recorded never starves delivery. Results are settled in batches by one flusher.
+ * - The recording loop drains the outbox into exports, and claims the new exports as it inserts them (they are
+ *   written once, already SENDING with a lease, instead of PENDING and then claimed). It records only as much as
+ *   it can send soon: claimed exports wait in the `ready` queue while every send slot is busy, as many as this
+ *   instance sends in half an attempt deadline (at least one concurrency's worth, at most RECORD_BATCH), and the
+ *   rest of a backlog stays in the outbox, where it is cheapest to keep. A deep queue lets a burst be recorded
+ *   in large rounds; a bounded wait keeps every queued export well inside its lease.
+ * - NOTIFY is only a hint (see listener.ts): the loop also wakes on a safety poll. Before sleeping it raises
+ *   `dispatch_wakeup.idle` so writers notify again, then looks once more, so a change committed in between is
+ *   not left for the poll.
+ * - The sending loop claims exports waiting in the database (PENDING: more exports than the recording claimed,
+ *   released or retried ones; RETRY_SCHEDULED when the sweeper asks) into the same queue. Sends start from the
+ *   queue whenever a slot is free, at most `concurrency` at a time; results are settled in batches by one flusher.
  *
  * No exception escapes a loop: a failed round is logged and retried after a pause.
  */
@@ -17,17 +24,24 @@ import type { Logger } from '../logger';
 import type { ConnectionTarget, OutboundRequest, Sender, SendOutcome } from './sender';
 import { claimExports, type ClaimedExport } from './sql/claim-exports';
 import { recordExports } from './sql/record-exports';
+import { RateMeter } from './rate-meter';
 import { releaseLeases } from './sql/reclaim-expired';
 import { settleAttempts, type AttemptResult, type SettledExport } from './sql/settle-attempts';
 import { WakeSignal } from './wake-signal';
 
-/** Outbox rows recorded per transaction. */
+/** Outbox rows recorded per transaction, at most. */
 export const RECORD_BATCH = 500;
 /**
  * Wake-up without a notification: bounds the delay of a missed NOTIFY (a writer that saw a busy dispatcher and
  * committed just after it went idle) and picks up work of other instances. An idle poll costs two small queries.
  */
 export const SAFETY_POLL_MS = 250;
+/**
+ * Results are settled once this many have gathered, or this long after the first of them: one statement (and one
+ * feed notice) per batch instead of per send. The delay is time after the partner has the request.
+ */
+export const SETTLE_BATCH = 64;
+export const SETTLE_DELAY_MS = 5;
 /** A settle that fails (a dropped connection) is tried again before its exports are left to lease expiry. */
 export const SETTLE_TRIES = 3;
 const SETTLE_RETRY_PAUSE_MS = 200;
@@ -48,13 +62,21 @@ export class Dispatcher {
   private readonly recordSignal = new WakeSignal();
   private readonly sendSignal = new WakeSignal();
   private readonly inFlight = new Map<Promise<void>, ClaimedExport>();
-  /** Send slots promised to a claim in progress (both loops claim), so the two never exceed `concurrency` together. */
+  /** Claimed exports waiting for a send slot, oldest first, with when they were queued (`performance.now()`). */
+  private readonly ready: { claim: ClaimedExport; queuedAt: number }[] = [];
+  private readonly sendRate = new RateMeter();
+  /** Room promised to a claim in progress (both loops claim), so that together they never claim too much. */
   private reserved = 0;
+  /** Exports may be waiting PENDING in the database (recorded beyond the room, released, retried by an operator). */
+  private pendingMayExist = true;
+  /** The recording loop waits for sends to make room (only then does a finished send wake it). */
+  private recordWaitsForRoom = false;
   /** Bumped by each sweeper tick: claim due retries too, until a claim started after the last tick finds none. */
   private retryRequests = 0;
   private retriesDue = false;
   private readonly results: AttemptResult[] = [];
   private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly sql: SqlRunner,
@@ -80,21 +102,29 @@ export class Dispatcher {
 
   /** A hint that there may be work (a notification, a reconnect): ends both loops' waits early. */
   wake(): void {
+    this.pendingMayExist = true;
     this.recordSignal.wake();
     this.sendSignal.wake();
   }
 
-  private freeSlots(): number {
-    return Math.max(0, this.options.concurrency - this.inFlight.size - this.reserved);
+  /** How many claimed exports may wait for a slot: what this instance sends in half an attempt deadline. */
+  private queueLimit(): number {
+    const sentInHalfADeadline = Math.round((this.sendRate.perSecond() * this.options.httpTimeoutMs) / 2_000);
+    return Math.min(RECORD_BATCH, Math.max(this.options.concurrency, sentInHalfADeadline));
   }
 
-  /** Holds `slots` while `claim` runs, so the other loop cannot claim them too; its sends then take them over. */
-  private async withReservedSlots<T>(slots: number, claim: () => Promise<T>): Promise<T> {
-    this.reserved += slots;
+  /** How many more exports this instance may claim now: its free send slots and the room left in its queue. */
+  private claimRoom(): number {
+    return Math.max(0, this.options.concurrency + this.queueLimit() - this.inFlight.size - this.ready.length - this.reserved);
+  }
+
+  /** Holds `room` while `claim` runs, so the other loop cannot claim it too; the claimed exports then take it. */
+  private async withReservedRoom<T>(room: number, claim: () => Promise<T>): Promise<T> {
+    this.reserved += room;
     try {
       return await claim();
     } finally {
-      this.reserved -= slots;
+      this.reserved -= room;
     }
   }
 
@@ -104,24 +134,26 @@ export class Dispatcher {
 
   /**
    * Stops claiming, lets in-flight sends finish for up to `graceMs` and records them, then gives the
-   * unfinished ones back (due at once, for another instance).
+   * unfinished and still queued ones back (due at once, for another instance).
    */
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.wake();
     await Promise.all(this.loops);
+    const queued = this.ready.splice(0, this.ready.length).map((entry) => entry.claim);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.inFlight.keys()), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
+    clearTimeout(this.flushTimer);
     while (this.flushing || this.results.length > 0) await (this.flushing ?? this.flush());
-    const unfinished = [...this.inFlight.values()];
+    const unfinished = [...queued, ...this.inFlight.values()];
     if (unfinished.length > 0) {
       const released = await releaseLeases(this.sql, unfinished).catch((error) => {
         this.logger.error('could not release unfinished exports; they are reclaimed when their lease ends', { error });
         return 0;
       });
-      this.logger.warn('released exports still in flight at shutdown', { released });
+      this.logger.warn('released exports claimed but not finished at shutdown', { released });
     }
     // Writers notify again, for the other instances; a flag left "busy" would leave them to their safety poll.
     await this.setIdle(true).catch(() => {});
@@ -130,6 +162,14 @@ export class Dispatcher {
   private async recordLoop(): Promise<void> {
     while (this.running) {
       try {
+        // Enough is claimed: record again once sends have taken half the queue, in rounds worth their round
+        // trips (the outbox keeps the backlog; `dispatch_wakeup` stays busy meanwhile).
+        if (this.claimRoom() < Math.max(1, this.queueLimit() / 2)) {
+          this.recordWaitsForRoom = true;
+          await this.recordSignal.sleep(SAFETY_POLL_MS);
+          this.recordWaitsForRoom = false;
+          continue;
+        }
         if (await this.record()) {
           await this.setIdle(false); // busy: writers need not notify meanwhile
           continue;
@@ -146,39 +186,83 @@ export class Dispatcher {
 
   /** One recording round; true when it processed outbox rows (so the loop goes on without waiting). */
   private async record(): Promise<boolean> {
-    const free = this.running ? this.freeSlots() : 0;
-    const recorded = await this.withReservedSlots(free, () => recordExports(this.sql, RECORD_BATCH, { claim: free, defaultTimeoutMs: this.options.httpTimeoutMs }));
-    for (const claim of recorded.claimed) this.startSend(claim);
-    if (recorded.exports > recorded.claimed.length) this.sendSignal.wake(); // the rest wait as PENDING
+    const room = this.claimRoom();
+    if (!this.running) return false;
+    const limit = Math.min(room, RECORD_BATCH);
+    const recorded = await this.withReservedRoom(room, () => recordExports(this.sql, limit, { claim: room, defaultTimeoutMs: this.options.httpTimeoutMs }));
+    this.enqueue(recorded.claimed);
+    if (recorded.exports > recorded.claimed.length) {
+      this.pendingMayExist = true; // more exports than room: they wait as PENDING
+      this.sendSignal.wake();
+    }
     return recorded.changes > 0;
   }
 
   private async sendLoop(): Promise<void> {
     while (this.running) {
       try {
-        const free = this.freeSlots();
-        if (free > 0) {
-          const retries = this.retriesDue;
+        const room = Math.min(this.claimRoom(), Math.max(0, this.options.concurrency - this.inFlight.size - this.ready.length));
+        const retries = this.retriesDue;
+        if (room > 0 && (this.pendingMayExist || retries)) {
           const request = this.retryRequests;
           const states: ('PENDING' | 'RETRY_SCHEDULED')[] = retries ? ['PENDING', 'RETRY_SCHEDULED'] : ['PENDING'];
-          const claimed = await this.withReservedSlots(free, () => claimExports(this.sql, { states, limit: free, defaultTimeoutMs: this.options.httpTimeoutMs }));
+          this.pendingMayExist = false;
+          const claimed = await this.withReservedRoom(room, () => claimExports(this.sql, { states, limit: room, defaultTimeoutMs: this.options.httpTimeoutMs }));
+          if (claimed.length === room) this.pendingMayExist = true; // maybe more
           // Nothing more is due, unless a sweeper tick asked again meanwhile.
-          if (retries && claimed.length < free && request === this.retryRequests) this.retriesDue = false;
-          for (const claim of claimed) this.startSend(claim);
-          if (claimed.length > 0 && this.inFlight.size < this.options.concurrency) continue;
+          if (retries && claimed.length < room && request === this.retryRequests) this.retriesDue = false;
+          this.enqueue(claimed);
+          if (claimed.length > 0) continue;
         }
-        await this.sendSignal.sleep(SAFETY_POLL_MS); // a finished send, new exports or a notification ends it
+        // New exports, a notification or (while exports wait) a finished send end the wait; a poll that ends
+        // unwoken also looks for PENDING exports other instances left (released at their shutdown).
+        if (!(await this.sendSignal.sleep(SAFETY_POLL_MS))) this.pendingMayExist = true;
       } catch (error) {
+        this.pendingMayExist = true;
         this.logger.error('claiming exports failed; retrying', { error });
         await this.sendSignal.sleep(ERROR_PAUSE_MS);
       }
     }
   }
 
+  private enqueue(claims: ClaimedExport[]): void {
+    const queuedAt = performance.now();
+    for (const claim of claims) this.ready.push({ claim, queuedAt });
+    this.startSends();
+  }
+
+  /**
+   * Starts queued sends while a slot is free (none once stopping: the queue is released instead). An export
+   * that waited longer than an attempt deadline (the queue is sized for half of one, but a partner can slow down
+   * meanwhile) is given back rather than sent on a lease that might end mid-send.
+   */
+  private startSends(): void {
+    if (!this.running) return;
+    const overdue: ClaimedExport[] = [];
+    while (this.ready.length > 0 && this.inFlight.size < this.options.concurrency) {
+      const { claim, queuedAt } = this.ready.shift()!;
+      if (performance.now() - queuedAt > (claim.connection.timeoutMs ?? this.options.httpTimeoutMs)) overdue.push(claim);
+      else this.startSend(claim);
+    }
+    if (overdue.length > 0) this.giveBack(overdue);
+  }
+
+  private giveBack(claims: ClaimedExport[]): void {
+    this.pendingMayExist = true;
+    this.logger.warn('gave back exports that waited longer than an attempt deadline for a send slot', { exports: claims.length });
+    releaseLeases(this.sql, claims).then(
+      () => this.sendSignal.wake(),
+      (error) => this.logger.error('could not give back exports that waited too long; they are reclaimed when their lease ends', { error }),
+    );
+  }
+
   private startSend(claim: ClaimedExport): void {
     const send = this.deliver(claim).finally(() => {
       this.inFlight.delete(send);
-      this.sendSignal.wake(); // a slot is free
+      this.sendRate.tick();
+      this.startSends(); // a slot is free
+      if (this.pendingMayExist || this.retriesDue) this.sendSignal.wake();
+      if (this.recordWaitsForRoom) this.recordSignal.wake();
     });
     this.inFlight.set(send, claim);
   }
@@ -227,8 +311,17 @@ export class Dispatcher {
     };
   }
 
+  /** Settles at once when a batch is full (or when stopping), otherwise shortly, with what gathers meanwhile. */
   private scheduleFlush(): void {
-    if (this.flushing) return;
+    if (this.flushing) return; // the running flush takes what gathers meanwhile
+    if (this.results.length >= SETTLE_BATCH || !this.running) return this.flushNow();
+    this.flushTimer ??= setTimeout(() => this.flushNow(), SETTLE_DELAY_MS);
+  }
+
+  private flushNow(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.flushing || this.results.length === 0) return;
     this.flushing = this.flush().finally(() => {
       this.flushing = undefined;
       if (this.results.length > 0) this.scheduleFlush();

@@ -12,6 +12,7 @@
  * `export(id)`) are the history; the settle has already committed them before anything is published.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { prepared, sqlRunner, type SqlRunner } from '../db/sql-runner';
 import type { ExportState, ObjectType } from '../domain/statuses';
 import type { Logger } from '../logger';
 import { Listener } from './listener';
@@ -50,7 +51,7 @@ export interface ResultSource {
   subscribe(accept: ResultFilter): AsyncIterableIterator<ExportResultEvent>;
 }
 
-const PUBLISH_SQL = 'select pg_notify(?, payload) from json_array_elements_text(?::json) as payload';
+const PUBLISH_SQL = prepared('jobout_publish_results', 'select pg_notify($1, payload) from json_array_elements_text($2::json) as payload');
 
 function capError(error: string | null): string | null {
   if (error === null || error.length <= MAX_ERROR_CHARS) return error;
@@ -112,12 +113,14 @@ export class ResultsFeed implements ResultSource {
   private readonly listener: Listener;
   private readonly subscribers = new Set<Subscriber>();
   private readonly publishing = new Set<Promise<void>>();
+  private readonly sql: SqlRunner;
 
   constructor(
-    private readonly orm: MikroORM,
+    orm: MikroORM,
     databaseUrl: string,
     private readonly logger: Logger,
   ) {
+    this.sql = sqlRunner(orm);
     this.listener = new Listener({
       databaseUrl,
       logger,
@@ -147,9 +150,8 @@ export class ResultsFeed implements ResultSource {
       else this.logger.warn('attempt result too large for the feed; not published', { exportId: event.exportId, bytes: Buffer.byteLength(payload) });
     }
     if (payloads.length === 0) return;
-    const published: Promise<void> = this.orm.em
-      .fork()
-      .execute(PUBLISH_SQL, [RESULTS_CHANNEL, JSON.stringify(packNotifications(payloads))])
+    const published: Promise<void> = this.sql
+      .query(PUBLISH_SQL, [RESULTS_CHANNEL, JSON.stringify(packNotifications(payloads))])
       .then(
         () => undefined,
         (error) => this.logger.warn('could not publish attempt results to the feed', { error, exports: settled.map((s) => s.id) }),

@@ -1,6 +1,7 @@
 /**
  * An abortable wait: `sleep(ms)` ends at its deadline or at the first `wake()`, and a wake that arrives while
- * nobody sleeps is remembered, so the next sleep returns at once instead of missing it.
+ * nobody sleeps is remembered, so the next sleep returns at once instead of missing it. It resolves to whether
+ * it was woken (false: the deadline passed).
  */
 export class WakeSignal {
   private pending = false;
@@ -11,20 +12,20 @@ export class WakeSignal {
     this.wakeUp?.();
   }
 
-  sleep(ms: number): Promise<void> {
+  sleep(ms: number): Promise<boolean> {
     if (this.pending) {
       this.pending = false;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (woken: boolean) => {
         clearTimeout(timer);
         this.wakeUp = undefined;
         this.pending = false;
-        resolve();
+        resolve(woken);
       };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
+      const timer = setTimeout(() => done(false), ms);
+      this.wakeUp = () => done(true);
     });
   }
 }

@@ -1,0 +1,35 @@
+/**
+ * Events per second, smoothed over short windows: how fast this instance finishes sends, which sizes how many
+ * claimed exports may wait for a send slot (see the dispatcher's ready queue).
+ */
+export class RateMeter {
+  private count = 0;
+  private windowStart = performance.now();
+  private rate = 0;
+
+  constructor(
+    private readonly windowMs = 250,
+    /** Weight of the newest window. */
+    private readonly smoothing = 0.5,
+  ) {}
+
+  tick(): void {
+    this.count += 1;
+    this.roll();
+  }
+
+  perSecond(): number {
+    this.roll();
+    return this.rate;
+  }
+
+  private roll(): void {
+    const now = performance.now();
+    const elapsed = now - this.windowStart;
+    if (elapsed < this.windowMs) return;
+    const current = (this.count * 1000) / elapsed;
+    this.rate = this.rate * (1 - this.smoothing) + current * this.smoothing;
+    this.count = 0;
+    this.windowStart = now;
+  }
+}
