@@ -16,6 +16,7 @@ export function isCredentialHeader(name: string): boolean {
 }
 
 export function redact(text: string, secrets: readonly (string | null | undefined)[]): string {
+  if (text === '' || !secrets.some((secret) => typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH)) return text;
   let result = text;
   // Longest first, so a secret that contains another is masked whole.
   const masked = secrets

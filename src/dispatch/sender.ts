@@ -12,10 +12,11 @@
  *   attempt is masked in what is returned (`redaction.ts`).
  *
  * `send` never throws and never retries: a failed attempt is recorded and rescheduled by the dispatcher, which
- * is also where concurrency is bounded. Requests go through `undici.request` over keep-alive pools (one per
- * origin, inside one Agent): about 17k requests/s to a local sink on this machine against 2.8k with `fetch`.
+ * is also where concurrency is bounded. Requests go through the undici Agent's `request` with an origin and a
+ * path (no URL parsed per request) over keep-alive pools, one per origin: the per-request CPU cost is within
+ * about half again of a bare undici Pool loop, and several times cheaper than `fetch`.
  */
-import { Agent, request as undiciRequest } from 'undici';
+import { Agent } from 'undici';
 import { createGuardedConnector } from '../net/guarded-connector';
 import { AttemptDeadline } from './attempt-deadline';
 import { decodeExcerpt, readAtMost } from './bounded-body';
@@ -67,6 +68,8 @@ export interface SenderOptions {
 }
 
 const ALLOWED_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** Targets (origin and path) built from stored settings, kept so a burst does not rebuild one URL per send. */
+const TARGET_CACHE_SIZE = 1_000;
 /** Longest error text kept on an attempt. */
 const ERROR_TEXT_MAX_CHARS = 500;
 /** setTimeout's ceiling; a larger stored timeout would fire at once. */
@@ -97,8 +100,14 @@ function errorText(error: unknown): string {
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
+interface Target {
+  origin: string;
+  path: string;
+}
+
 export class Sender {
   private readonly agent: Agent;
+  private readonly targets = new Map<string, Target>();
   private readonly tokens: OAuthTokens;
   private closing: Promise<void> | undefined;
 
@@ -142,13 +151,26 @@ export class Sender {
     return this.closing;
   }
 
+  /** Where a request goes: built (and checked) once per base URL, path and query, then reused. */
+  private target(baseUrl: string, path: string, queryParams: OutboundRequest['queryParams']): Target {
+    const key = `${baseUrl}\n${path}\n${JSON.stringify(queryParams)}`;
+    let target = this.targets.get(key);
+    if (target === undefined) {
+      const url = buildTargetUrl(baseUrl, path, queryParams);
+      target = { origin: url.origin, path: `${url.pathname}${url.search}` };
+      if (this.targets.size >= TARGET_CACHE_SIZE) this.targets.clear();
+      this.targets.set(key, target);
+    }
+    return target;
+  }
+
   private async attempt(request: OutboundRequest, deadline: AttemptDeadline, secrets: string[]): Promise<Failure | Answer> {
     const { connection } = request;
     if (!ALLOWED_METHODS.has(request.method)) return { kind: 'failed', errorClass: 'OTHER', error: `method ${request.method} is not allowed` };
-    let url: URL;
+    let target: Target;
     let headers: HeaderMap;
     try {
-      url = buildTargetUrl(connection.baseUrl, request.path, request.queryParams);
+      target = this.target(connection.baseUrl, request.path, request.queryParams);
       headers = buildHeaders(connection.headers, {
         'idempotency-key': request.exportId,
         'x-jobout-attempt': String(request.attempt),
@@ -170,11 +192,13 @@ export class Sender {
     }
 
     try {
-      const response = await undiciRequest(url, {
-        dispatcher: this.agent,
-        method: request.method,
+      // The agent takes the origin and path as they are (no URL parsed per request), keeping its pool per origin.
+      const response = await this.agent.request({
+        origin: target.origin,
+        path: target.path,
+        method: request.method as 'POST' | 'PUT' | 'PATCH',
         headers,
-        body: Buffer.from(request.body, 'utf8'),
+        body: request.body,
         signal: deadline.signal,
       });
       const httpStatus = response.statusCode;
