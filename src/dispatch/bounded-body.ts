@@ -24,6 +24,8 @@ export function readAtMost(body: Readable, maxBytes: number): Promise<BoundedRea
     body.destroy();
     return Promise.resolve({ bytes: Buffer.alloc(0), truncated: true });
   }
+  if (body.errored) return Promise.reject(body.errored);
+  if (body.destroyed) return Promise.reject(new Error('the response body was closed before it was read'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -31,6 +33,7 @@ export function readAtMost(body: Readable, maxBytes: number): Promise<BoundedRea
       body.off('data', onData);
       body.off('end', onEnd);
       body.off('error', onError);
+      body.off('close', onClose);
     };
     const onData = (chunk: Buffer) => {
       const room = maxBytes - length;
@@ -50,9 +53,15 @@ export function readAtMost(body: Readable, maxBytes: number): Promise<BoundedRea
       stop();
       reject(error);
     };
+    // Closed without 'end' or 'error' (destroyed by someone else): the read must still end.
+    const onClose = () => {
+      stop();
+      reject(body.errored ?? new Error('the response body was closed before it ended'));
+    };
     body.on('data', onData);
     body.on('end', onEnd);
     body.on('error', onError);
+    body.on('close', onClose);
   });
 }
 

@@ -1,19 +1,20 @@
 /**
- * The dispatcher of one instance: outbox -> exports -> claimed sends -> settled attempts, as two loops that never
- * wait for each other.
+ * The dispatcher of one instance: outbox -> exports -> claimed sends -> settled attempts, as two loops that
+ * share the room for claimed exports but never wait for each other.
  *
- * - The recording loop drains the outbox into exports, and claims the new exports as it inserts them (they are
- *   written once, already SENDING with a lease, instead of PENDING and then claimed). It records only as much as
- *   it can send soon: claimed exports wait in the `ready` queue while every send slot is busy, as many as this
- *   instance sends in half an attempt deadline (at least one concurrency's worth, at most RECORD_BATCH), and the
- *   rest of a backlog stays in the outbox, where it is cheapest to keep. A deep queue lets a burst be recorded
- *   in large rounds; a bounded wait keeps every queued export well inside its lease.
+ * - The recording loop drains the outbox into exports promptly, up to RECORD_BATCH changes a round (a change is
+ *   matched against the jobs as they are when it is recorded, so it must not wait behind a backlog). It claims
+ *   as many of the new exports as there is room for (they are written once, already SENDING with a lease,
+ *   instead of PENDING and then claimed); the rest wait PENDING.
  * - NOTIFY is only a hint (see listener.ts): the loop also wakes on a safety poll. Before sleeping it raises
  *   `dispatch_wakeup.idle` so writers notify again, then looks once more, so a change committed in between is
  *   not left for the poll.
  * - The sending loop claims exports waiting in the database (PENDING: more exports than the recording claimed,
- *   released or retried ones; RETRY_SCHEDULED when the sweeper asks) into the same queue. Sends start from the
- *   queue whenever a slot is free, at most `concurrency` at a time; results are settled in batches by one flusher.
+ *   released or retried ones; RETRY_SCHEDULED when the sweeper asks), oldest first.
+ * - Claimed exports wait in the `ready` queue for a send slot, as many as this instance sends in half an attempt
+ *   deadline (at least one concurrency's worth, at most RECORD_BATCH): a deep queue lets a burst be claimed in
+ *   large rounds, and a bounded wait keeps every queued export well inside its lease. Sends start from the queue
+ *   whenever a slot is free, at most `concurrency` at a time; results are settled in batches by one flusher.
  *
  * No exception escapes a loop: a failed round is logged and retried after a pause.
  */
@@ -29,7 +30,7 @@ import { releaseLeases } from './sql/reclaim-expired';
 import { settleAttempts, type AttemptResult, type SettledExport } from './sql/settle-attempts';
 import { WakeSignal } from './wake-signal';
 
-/** Outbox rows recorded per transaction, at most. */
+/** Outbox rows recorded per transaction, at most; also the most claimed exports queued for a send slot. */
 export const RECORD_BATCH = 500;
 /**
  * Wake-up without a notification: bounds the delay of a missed NOTIFY (a writer that saw a busy dispatcher and
@@ -42,6 +43,8 @@ export const SAFETY_POLL_MS = 250;
  */
 export const SETTLE_BATCH = 64;
 export const SETTLE_DELAY_MS = 5;
+/** The most results one settle statement takes (its stale-attempt check grows with the square of the batch). */
+export const SETTLE_MAX_BATCH = 500;
 /** A settle that fails (a dropped connection) is tried again before its exports are left to lease expiry. */
 export const SETTLE_TRIES = 3;
 const SETTLE_RETRY_PAUSE_MS = 200;
@@ -69,14 +72,14 @@ export class Dispatcher {
   private reserved = 0;
   /** Exports may be waiting PENDING in the database (recorded beyond the room, released, retried by an operator). */
   private pendingMayExist = true;
-  /** The recording loop waits for sends to make room (only then does a finished send wake it). */
-  private recordWaitsForRoom = false;
   /** Bumped by each sweeper tick: claim due retries too, until a claim started after the last tick finds none. */
   private retryRequests = 0;
   private retriesDue = false;
   private readonly results: AttemptResult[] = [];
   private flushing: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Overdue claims being given back; stop() waits for them. */
+  private readonly givingBack = new Set<Promise<void>>();
 
   constructor(
     private readonly sql: SqlRunner,
@@ -128,48 +131,40 @@ export class Dispatcher {
     }
   }
 
-  get activeSends(): number {
-    return this.inFlight.size;
-  }
-
   /**
-   * Stops claiming, lets in-flight sends finish for up to `graceMs` and records them, then gives the
-   * unfinished and still queued ones back (due at once, for another instance).
+   * Stops claiming, gives the queued exports back at once (due again, for another instance), lets in-flight
+   * sends finish for up to `graceMs` and records them, then gives back the unfinished ones too.
    */
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.wake();
     await Promise.all(this.loops);
-    const queued = this.ready.splice(0, this.ready.length).map((entry) => entry.claim);
+    await this.release(this.ready.splice(0, this.ready.length).map((entry) => entry.claim));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.inFlight.keys()), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
     clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     while (this.flushing || this.results.length > 0) await (this.flushing ?? this.flush());
-    const unfinished = [...queued, ...this.inFlight.values()];
-    if (unfinished.length > 0) {
-      const released = await releaseLeases(this.sql, unfinished).catch((error) => {
-        this.logger.error('could not release unfinished exports; they are reclaimed when their lease ends', { error });
-        return 0;
-      });
-      this.logger.warn('released exports claimed but not finished at shutdown', { released });
-    }
+    await this.release([...this.inFlight.values()]);
+    await Promise.all(this.givingBack);
     // Writers notify again, for the other instances; a flag left "busy" would leave them to their safety poll.
     await this.setIdle(true).catch(() => {});
+  }
+
+  private async release(claims: ClaimedExport[]): Promise<void> {
+    if (claims.length === 0) return;
+    const released = await releaseLeases(this.sql, claims).catch((error) => {
+      this.logger.error('could not release unfinished exports; they are reclaimed when their lease ends', { error });
+      return 0;
+    });
+    this.logger.warn('released exports claimed but not sent or not finished at shutdown', { released });
   }
 
   private async recordLoop(): Promise<void> {
     while (this.running) {
       try {
-        // Enough is claimed: record again once sends have taken half the queue, in rounds worth their round
-        // trips (the outbox keeps the backlog; `dispatch_wakeup` stays busy meanwhile).
-        if (this.claimRoom() < Math.max(1, this.queueLimit() / 2)) {
-          this.recordWaitsForRoom = true;
-          await this.recordSignal.sleep(SAFETY_POLL_MS);
-          this.recordWaitsForRoom = false;
-          continue;
-        }
         if (await this.record()) {
           await this.setIdle(false); // busy: writers need not notify meanwhile
           continue;
@@ -186,10 +181,9 @@ export class Dispatcher {
 
   /** One recording round; true when it processed outbox rows (so the loop goes on without waiting). */
   private async record(): Promise<boolean> {
-    const room = this.claimRoom();
     if (!this.running) return false;
-    const limit = Math.min(room, RECORD_BATCH);
-    const recorded = await this.withReservedRoom(room, () => recordExports(this.sql, limit, { claim: room, defaultTimeoutMs: this.options.httpTimeoutMs }));
+    const room = this.claimRoom();
+    const recorded = await this.withReservedRoom(room, () => recordExports(this.sql, RECORD_BATCH, { claim: room, defaultTimeoutMs: this.options.httpTimeoutMs }));
     this.enqueue(recorded.claimed);
     if (recorded.exports > recorded.claimed.length) {
       this.pendingMayExist = true; // more exports than room: they wait as PENDING
@@ -201,7 +195,7 @@ export class Dispatcher {
   private async sendLoop(): Promise<void> {
     while (this.running) {
       try {
-        const room = Math.min(this.claimRoom(), Math.max(0, this.options.concurrency - this.inFlight.size - this.ready.length));
+        const room = this.claimRoom();
         const retries = this.retriesDue;
         if (room > 0 && (this.pendingMayExist || retries)) {
           const request = this.retryRequests;
@@ -250,10 +244,13 @@ export class Dispatcher {
   private giveBack(claims: ClaimedExport[]): void {
     this.pendingMayExist = true;
     this.logger.warn('gave back exports that waited longer than an attempt deadline for a send slot', { exports: claims.length });
-    releaseLeases(this.sql, claims).then(
-      () => this.sendSignal.wake(),
-      (error) => this.logger.error('could not give back exports that waited too long; they are reclaimed when their lease ends', { error }),
-    );
+    const givingBack: Promise<void> = releaseLeases(this.sql, claims)
+      .then(
+        () => this.sendSignal.wake(),
+        (error) => this.logger.error('could not give back exports that waited too long; they are reclaimed when their lease ends', { error }),
+      )
+      .finally(() => this.givingBack.delete(givingBack));
+    this.givingBack.add(givingBack);
   }
 
   private startSend(claim: ClaimedExport): void {
@@ -262,7 +259,6 @@ export class Dispatcher {
       this.sendRate.tick();
       this.startSends(); // a slot is free
       if (this.pendingMayExist || this.retriesDue) this.sendSignal.wake();
-      if (this.recordWaitsForRoom) this.recordSignal.wake();
     });
     this.inFlight.set(send, claim);
   }
@@ -331,7 +327,7 @@ export class Dispatcher {
   /** Settles every result gathered so far; results that arrive meanwhile form the next batch. */
   private async flush(): Promise<void> {
     while (this.results.length > 0) {
-      const batch = this.results.splice(0, this.results.length);
+      const batch = this.results.splice(0, SETTLE_MAX_BATCH);
       for (let tries = 1; ; tries += 1) {
         try {
           this.onSettled(await settleAttempts(this.sql, batch, this.options.retry));

@@ -28,7 +28,8 @@ export class RateMeter {
     const elapsed = now - this.windowStart;
     if (elapsed < this.windowMs) return;
     const current = (this.count * 1000) / elapsed;
-    this.rate = this.rate * (1 - this.smoothing) + current * this.smoothing;
+    // After a quiet spell of several windows, the old rate says nothing about now.
+    this.rate = elapsed > 4 * this.windowMs ? current : this.rate * (1 - this.smoothing) + current * this.smoothing;
     this.count = 0;
     this.windowStart = now;
   }

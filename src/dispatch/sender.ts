@@ -153,7 +153,7 @@ export class Sender {
 
   /** Where a request goes: built (and checked) once per base URL, path and query, then reused. */
   private target(baseUrl: string, path: string, queryParams: OutboundRequest['queryParams']): Target {
-    const key = `${baseUrl}\n${path}\n${JSON.stringify(queryParams)}`;
+    const key = JSON.stringify([baseUrl, path, queryParams]);
     let target = this.targets.get(key);
     if (target === undefined) {
       const url = buildTargetUrl(baseUrl, path, queryParams);

@@ -144,7 +144,7 @@ const responses: Record<string, JsonObject> = {
   Unauthorized: problemResponse('Missing or unknown bearer token', { 'WWW-Authenticate': { schema: { type: 'string' }, required: true } }),
   Forbidden: problemResponse(`Header ${CLIENT_HEADER}: ${OPERATOR_CLIENT} missing, or a READER operator writing`),
   NotFound: problemResponse('No export job has this id'),
-  Conflict: problemResponse('The name is taken (code NAME_TAKEN)'),
+  Conflict: problemResponse('The name is taken (code NAME_TAKEN), or the order system kept its write transactions open for longer than a job change waits (code CONFLICT: retry)'),
   PayloadTooLarge: problemResponse('Body larger than 1 MiB'),
   UnsupportedMediaType: problemResponse('The body is not application/json'),
   InternalError: problemResponse('Unexpected failure; the body carries a correlation id for the logs'),
@@ -238,7 +238,7 @@ const operations: Record<OperationId, JsonObject> = {
   'ADM-JOBOUT-301': {
     summary: 'Delete an export job (irreversible)',
     parameters: [parameter('JobOutId')],
-    responses: { '204': { description: 'Deleted' }, '400': response('BadRequest'), '404': response('NotFound'), ...common },
+    responses: { '204': { description: 'Deleted' }, '400': response('BadRequest'), '404': response('NotFound'), '409': response('Conflict'), ...common },
   },
   'ADM-JOBOUT-200': {
     summary: 'Add suppliers to an export job',
@@ -249,6 +249,7 @@ const operations: Record<OperationId, JsonObject> = {
       '204': { description: 'Merged' },
       '400': response('BadRequest'),
       '404': response('NotFound'),
+      '409': response('Conflict'),
       '413': response('PayloadTooLarge'),
       '415': response('UnsupportedMediaType'),
       ...common,
@@ -263,6 +264,7 @@ const operations: Record<OperationId, JsonObject> = {
       '204': { description: 'Removed' },
       '400': response('BadRequest'),
       '404': response('NotFound'),
+      '409': response('Conflict'),
       '413': response('PayloadTooLarge'),
       '415': response('UnsupportedMediaType'),
       ...common,

@@ -109,7 +109,7 @@ export class ExportJobService {
     requireWriter(scope.principal);
     await scope.em.transactional(async (em) => {
       const job = await this.load(em, id, true);
-      await lockSourceTables(em); // the job's statuses may stop being watched
+      await lockSourceTables(em, [job.objectType]); // the job's statuses may stop being watched
       await em.remove(job).flush();
       // After the job is gone (its exports' job_id is now null), so that an export settled concurrently is caught
       // too; one still in flight ends CANCELLED when it settles. The sweeper repeats this as a safety net.
@@ -126,7 +126,7 @@ export class ExportJobService {
       const job = await this.load(em, id, true);
       const suppliers = await this.requireVisibleSuppliers(txScope, externalIds);
       job.suppliers.add(suppliers.filter((supplier) => !job.suppliers.contains(supplier)));
-      job.updatedAt = await activationTime(em);
+      job.updatedAt = await activationTime(em, [job.objectType]);
       await em.flush();
       return this.view(txScope, job);
     });
@@ -144,7 +144,7 @@ export class ExportJobService {
       const job = await this.load(em, id, true);
       const removed = job.suppliers.getItems().filter((supplier) => externalIds.includes(supplier.externalId) && canSeeSupplier(txScope, supplier));
       job.suppliers.remove(removed);
-      job.updatedAt = await activationTime(em);
+      job.updatedAt = await activationTime(em, [job.objectType]);
       await em.flush();
       return this.view(txScope, job);
     });
@@ -158,6 +158,7 @@ export class ExportJobService {
     const clash = await em.findOne(ExportJob, { name: input.name, id: { $ne: job.id } });
     if (clash) throw new DomainError('NAME_TAKEN', `An export job named "${input.name}" exists`, [{ field: 'name', message: 'must be unique' }]);
 
+    const previousType = isNew ? input.objectType : job.objectType;
     job.name = input.name;
     job.objectType = input.objectType;
     job.clientConnection = connection;
@@ -169,7 +170,7 @@ export class ExportJobService {
     job.mapping = input.mapping;
     job.includeCustomFields = input.includeCustomFields;
     job.suppliers.set([...hiddenSuppliers, ...suppliers]);
-    job.updatedAt = await activationTime(em);
+    job.updatedAt = await activationTime(em, [previousType, input.objectType]);
     if (isNew) job.createdAt = job.updatedAt;
     try {
       await em.persist(job).flush();
@@ -222,28 +223,33 @@ export class ExportJobService {
   }
 }
 
-const LOCK_NOT_AVAILABLE = '55P03';
+/** PostgreSQL's codes for a lock wait that gave up: the timeout, and a deadlock with an order-system writer. */
+const LOCK_GAVE_UP = new Set(['55P03', '40P01']);
 
 /** How long a job edit waits for the order system's open write transactions before giving up. */
 export const SOURCE_LOCK_TIMEOUT = '5s';
 
+const SOURCE_TABLES: Record<ObjectType, string> = { ORDER: 'order_logistic', INCIDENT: 'incident' };
+
 /**
- * Locks the tables whose status changes jobs watch, in the mode every writer's row lock waits for, so that a job
- * edit and the status changes around it are ordered (see the lean write path migration). The wait is bounded: a
- * long order transaction makes the edit fail with CONFLICT rather than stall the order system's writes, which
- * queue behind the waiting lock.
+ * Locks the tables whose status changes the edited job watches (before and after the edit), in the mode every
+ * writer's row lock waits for but readers do not, so that the edit and the status changes around it are ordered
+ * (see the lean write path migration). The wait is bounded: a long order transaction makes the edit fail with
+ * CONFLICT rather than stall the order system's writes, which queue behind the waiting lock.
  */
-async function lockSourceTables(em: EntityManager): Promise<void> {
+async function lockSourceTables(em: EntityManager, objectTypes: ObjectType[]): Promise<void> {
+  // Always in the same order, so two job edits never wait for each other's second table.
+  const tables = OBJECT_TYPES.filter((type) => objectTypes.includes(type)).map((type) => SOURCE_TABLES[type]);
   await em.execute(`set local lock_timeout = '${SOURCE_LOCK_TIMEOUT}'`);
   try {
-    await em.execute('lock table order_logistic, incident in share row exclusive mode');
+    await em.execute(`lock table ${tables.join(', ')} in share row exclusive mode`);
   } catch (error) {
-    if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) {
+    if (LOCK_GAVE_UP.has((error as { code?: string }).code ?? '')) {
       throw new DomainError('CONFLICT', 'The order system is writing orders or incidents right now; try the change again');
     }
     throw error;
   }
-  await em.execute('set local lock_timeout = 0');
+  await em.execute('set local lock_timeout = 0'); // what follows needs no lock this one does not cover
 }
 
 /**
@@ -251,8 +257,8 @@ async function lockSourceTables(em: EntityManager): Promise<void> {
  * change times are database time too) once the source tables are locked: every change recorded before this
  * instant has committed, and every later one waits for this job to commit and then sees it.
  */
-async function activationTime(em: EntityManager): Promise<Date> {
-  await lockSourceTables(em);
+async function activationTime(em: EntityManager, objectTypes: ObjectType[]): Promise<Date> {
+  await lockSourceTables(em, objectTypes);
   const [row] = await em.execute<{ now: Date }[]>('select clock_timestamp() as now');
   return new Date(row.now);
 }

@@ -100,6 +100,12 @@ describe('an order reaching a trigger status', () => {
     const statuses = await t.db.query<{ trigger_status: string }>('select trigger_status from export where object_reference = $1 order by created_at', [reference]);
     expect(statuses.map((s) => s.trigger_status)).toEqual(['ORDER_CREATED', 'SHIPPED']);
     await waitFor(async () => (await t.db.query('select 1 from status_change where object_reference = $1', [reference])).length === 0, { what: 'recorded changes gone from the outbox' });
+    // Both ORDER_CREATED changes were recorded in one round: the send settles the export it claimed, not a twin.
+    await waitFor(async () => (await t.db.query(`select 1 from export where object_reference = $1 and state = 'SUCCEEDED'`, [reference])).length === 2, {
+      what: 'both exports settled',
+    });
+    const attempts = await t.db.query<{ stale: boolean }>('select a.stale from export_attempt a join export e on e.id = a.export_id where e.object_reference = $1', [reference]);
+    expect(attempts).toEqual([{ stale: false }, { stale: false }]);
   });
 
   it('ignores orders of suppliers the job is not scoped to', async () => {

@@ -223,3 +223,24 @@ describe('a job edit while the order system keeps a write transaction open', () 
     await createJob(t, jobInput(connectionId, { name: 'Waits for the order system', triggerStatuses: ['COMPLETED'] }));
   });
 });
+
+describe('a job edit that changes the watched statuses', () => {
+  it('does not wait for readers of the order table (only writers)', async () => {
+    const { Client } = await import('pg');
+    const reader = new Client({ connectionString: t.db.url });
+    await reader.connect();
+    try {
+      await reader.query('begin');
+      await reader.query('select count(*) from order_logistic'); // holds its read lock until the end of the transaction
+      const job = await createJob(t, jobInput(connectionId, { name: 'Declined orders', triggerStatuses: ['DECLINED_BY_SUPPLIER'] }));
+      expect(job.id).toBeTruthy();
+      const [trigger] = await t.db.query<{ definition: string }>(
+        `select pg_get_triggerdef(oid) as definition from pg_trigger where tgrelid = 'order_logistic'::regclass and tgname = 'order_logistic_status_changed'`,
+      );
+      expect(trigger.definition).toContain('DECLINED_BY_SUPPLIER');
+    } finally {
+      await reader.query('rollback');
+      await reader.end();
+    }
+  });
+});

@@ -7,8 +7,9 @@ import { Migration } from '@mikro-orm/migrations';
  *   triggers are regenerated whenever the set of statuses some job watches changes, so a write to a status no
  *   job watches never calls a function: it costs the order system nothing. The old per-row function took a
  *   shared advisory lock, looked the status up in `dispatch_watch` and always wrote an outbox row.
- * - Job edits order themselves against status changes by locking the two source tables (SHARE ROW EXCLUSIVE,
- *   which every writer's ROW EXCLUSIVE waits for) instead of through an advisory lock every writer took per row.
+ * - Job edits order themselves against status changes by locking the source table of their object type (SHARE
+ *   ROW EXCLUSIVE, which every writer's ROW EXCLUSIVE waits for, readers not) instead of through an advisory lock
+ *   every writer took per row. Needs PostgreSQL 14 or later (CREATE OR REPLACE TRIGGER).
  * - Statuses are still checked and the alias normalised before a row is written, but the checking function is
  *   called only for a status outside the allowed list (the WHEN clause filters the valid ones).
  * - Outbox rows are deleted once recorded (a delete writes no index entries; marking them processed wrote a
@@ -49,8 +50,10 @@ export class Migration20261127020000_lean_write_path extends Migration {
       -- The export id is a digest of the dedupe key (see exportIdFor): the primary key enforces "once per job,
       -- object and status" by itself, and every write of an export no longer maintains a second, wide unique index.
       alter table export drop column dedupe_key;
-      -- A lease token alone fences a settle: it exists exactly while the export is being sent.
-      alter table export add constraint export_lease_check check ((state = 'SENDING') = (lease_token is not null));
+      -- A lease token alone fences a settle: it exists exactly while the export is being sent. Validated apart,
+      -- so existing rows are checked without blocking writes.
+      alter table export add constraint export_lease_check check ((state = 'SENDING') = (lease_token is not null)) not valid;
+      alter table export validate constraint export_lease_check;
 
       -- Checking statuses: the BEFORE triggers fire only for a value outside the allowed list, to normalise the
       -- alias or refuse the value with a message naming the allowed ones.
@@ -104,42 +107,44 @@ export class Migration20261127020000_lean_write_path extends Migration {
         return null;
       end $$;
 
-      -- (Re)creates one object type's recording triggers with the statuses dispatch_watch lists for it; none
-      -- when no job watches that type. The DDL locks the table like the job edit already does.
+      -- (Re)creates one object type's recording triggers with the statuses dispatch_watch lists for it (an empty
+      -- list never fires). CREATE OR REPLACE TRIGGER takes SHARE ROW EXCLUSIVE, the lock a job edit already
+      -- holds; dropping a trigger would take ACCESS EXCLUSIVE and queue every reader of the table behind it.
       create function jobout_install_change_triggers(kind text) returns void language plpgsql as $$
       declare
         source text := case kind when 'ORDER' then 'order_logistic' else 'incident' end;
         recorder text := case kind when 'ORDER' then 'jobout_order_changed' else 'jobout_incident_changed' end;
         statuses text[] := array(select w.status from dispatch_watch w where w.object_type = kind order by w.status);
       begin
-        if exists (select 1 from pg_trigger where tgrelid = source::regclass and tgname = source || '_status_inserted') then
-          execute format('drop trigger %I on %I', source || '_status_inserted', source);
-          execute format('drop trigger %I on %I', source || '_status_changed', source);
-        end if;
-        if cardinality(statuses) > 0 then
-          execute format('create trigger %I after insert on %I for each row when (new.status = any (%L::text[])) execute function %I()',
-                         source || '_status_inserted', source, statuses, recorder);
-          execute format('create trigger %I after update of status on %I for each row when (new.status is distinct from old.status and new.status = any (%L::text[])) execute function %I()',
-                         source || '_status_changed', source, statuses, recorder);
-        end if;
+        execute format('create or replace trigger %I after insert on %I for each row when (new.status = any (%L::text[])) execute function %I()',
+                       source || '_status_inserted', source, statuses, recorder);
+        execute format('create or replace trigger %I after update of status on %I for each row when (new.status is distinct from old.status and new.status = any (%L::text[])) execute function %I()',
+                       source || '_status_changed', source, statuses, recorder);
       end $$;
 
-      -- Keeps dispatch_watch and the recording triggers in step with the jobs. The source tables are locked
-      -- first (job edits lock them the same way, in the same order, before taking their activation time).
+      -- Keeps dispatch_watch and the recording triggers in step with the jobs. An object type whose watched
+      -- statuses change has its table locked first (job edits through the API hold that lock already, taken
+      -- with a timeout), and the statuses are read again under the lock, so two job writes cannot interleave.
       create or replace function jobout_refresh_watch() returns trigger language plpgsql as $$
       declare
         kind text;
+        source text;
         wanted text[];
       begin
-        lock table order_logistic, incident in share row exclusive mode;
         foreach kind in array array['ORDER', 'INCIDENT'] loop
-          wanted := array(select distinct s.status from export_job j cross join lateral unnest(j.trigger_statuses) as s(status)
-                          where j.object_type = kind order by s.status);
-          if wanted is distinct from array(select w.status from dispatch_watch w where w.object_type = kind order by w.status) then
-            delete from dispatch_watch where object_type = kind;
-            insert into dispatch_watch (object_type, status) select kind, unnest(wanted);
-            perform jobout_install_change_triggers(kind);
-          end if;
+          source := case kind when 'ORDER' then 'order_logistic' else 'incident' end;
+          for attempt in 1..2 loop
+            wanted := array(select distinct s.status from export_job j cross join lateral unnest(j.trigger_statuses) as s(status)
+                            where j.object_type = kind order by s.status);
+            exit when wanted is not distinct from array(select w.status from dispatch_watch w where w.object_type = kind order by w.status);
+            if attempt = 1 then
+              execute format('lock table %I in share row exclusive mode', source);
+            else
+              delete from dispatch_watch where object_type = kind;
+              insert into dispatch_watch (object_type, status) select kind, unnest(wanted);
+              perform jobout_install_change_triggers(kind);
+            end if;
+          end loop;
         end loop;
         return null;
       end $$;

@@ -65,7 +65,7 @@ const CLAIM_AND_MATCH_SQL = prepared('jobout_record_claim_changes', `
     coalesce((select json_agg(json_build_object('id', c.id::text, 'objectType', c.object_type, 'objectId', c.object_id,
         'objectReference', c.object_reference, 'supplierExternalId', c.supplier_external_id, 'status', c.status) order by c.id)
       from changes c), '[]') as changes,
-    coalesce((select json_agg(json_build_object('changeId', m.change_id::text, 'jobId', m.job_id)) from matches m), '[]') as matches,
+    coalesce((select json_agg(json_build_object('changeId', m.change_id::text, 'jobId', m.job_id) order by m.change_id) from matches m), '[]') as matches,
     coalesce((select json_agg(json_build_object('rule', ${JOB_RULE_JSON}, 'send', ${JOB_SEND_JSON}))
       from export_job j where j.id = any(array(select distinct job_id from matches))), '[]') as jobs,
     coalesce((select json_agg(${ORDER_SNAPSHOT_JSON}) from order_logistic o
@@ -144,7 +144,7 @@ interface ClaimedBatch {
 }
 
 export interface RecordOptions {
-  /** How many of the new exports to claim for sending at once (the free send slots). */
+  /** How many of the new exports to claim for sending at once (the room in the dispatcher's ready queue). */
   claim: number;
   /** Attempt deadline for connections without their own, to size the lease. */
   defaultTimeoutMs: number;
@@ -166,14 +166,20 @@ export async function recordExports(sql: SqlRunner, limit: number, options: Reco
     for (const incident of batch.incidents) snapshots.set(incident.id, incidentSnapshot(incident));
     let slots = options.claim;
     const claims = new Map<string, ClaimedExport>();
+    const ids = new Set<string>();
     const rows = batch.matches.flatMap(({ changeId, jobId }) => {
       const change = changes.get(changeId)!;
       const { rule: job, send } = jobs.get(jobId)!;
       const snapshot = snapshots.get(change.objectId);
       if (!snapshot) return []; // the object was deleted since its status changed: nothing left to export
+      const id = exportIdFor(dedupeKey(job, change));
+      // The same export twice in one batch (S -> T -> S): the earliest change is the one recorded, as it would be
+      // across batches; the insert would keep the first row anyway, and a claim must match the row inserted.
+      if (ids.has(id)) return [];
+      ids.add(id);
       const recorded = buildRecorded(snapshot, job, change.status);
       const row = {
-        id: exportIdFor(dedupeKey(job, change)),
+        id,
         job_id: job.id,
         job_name: job.name,
         object_type: change.objectType,
