@@ -353,13 +353,18 @@ export class Dispatcher {
 }
 
 function attemptResult(claim: ClaimedExport, startedAt: Date, outcome: SendOutcome): AttemptResult {
-  const base = { exportId: claim.id, leaseToken: claim.leaseToken, attempt: claim.attempt, startedAt, finishedAt: new Date(), durationMs: outcome.durationMs };
-  switch (outcome.kind) {
-    case 'delivered':
-      return { ...base, succeeded: true, httpStatus: outcome.httpStatus, excerpt: outcome.excerpt, errorClass: null, error: null };
-    case 'rejected':
-      return { ...base, succeeded: false, httpStatus: outcome.httpStatus, excerpt: outcome.excerpt, errorClass: 'HTTP_STATUS', error: `partner answered ${outcome.httpStatus}` };
-    case 'failed':
-      return { ...base, succeeded: false, httpStatus: null, excerpt: null, errorClass: outcome.errorClass, error: outcome.error };
-  }
+  const failed = outcome.kind === 'failed';
+  return {
+    exportId: claim.id,
+    leaseToken: claim.leaseToken,
+    attempt: claim.attempt,
+    startedAt,
+    finishedAt: new Date(),
+    durationMs: outcome.durationMs,
+    succeeded: outcome.kind === 'delivered',
+    httpStatus: failed ? null : outcome.httpStatus,
+    excerpt: failed ? null : outcome.excerpt,
+    errorClass: failed ? outcome.errorClass : outcome.kind === 'rejected' ? 'HTTP_STATUS' : null,
+    error: failed ? outcome.error : outcome.kind === 'rejected' ? `partner answered ${outcome.httpStatus}` : null,
+  };
 }

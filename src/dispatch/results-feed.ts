@@ -99,8 +99,10 @@ function resultEvent(settled: SettledExport): ExportResultEvent {
   };
 }
 
-function decode(payload: string): ExportResultEvent {
-  const raw = JSON.parse(payload) as Omit<ExportResultEvent, 'nextAttemptAt' | 'occurredAt'> & { nextAttemptAt: string | null; occurredAt: string };
+/** An event as JSON carries it: dates as ISO text. */
+type RawEvent = Omit<ExportResultEvent, 'nextAttemptAt' | 'occurredAt'> & { nextAttemptAt: string | null; occurredAt: string };
+
+function decode(raw: RawEvent): ExportResultEvent {
   return { ...raw, nextAttemptAt: raw.nextAttemptAt === null ? null : new Date(raw.nextAttemptAt), occurredAt: new Date(raw.occurredAt) };
 }
 
@@ -173,9 +175,10 @@ export class ResultsFeed implements ResultSource {
 
   /** A notification carries a JSON array of events (see `packNotifications`). */
   private deliver(notification: string): void {
+    if (this.subscribers.size === 0) return; // nobody here to tell: not even worth parsing
     let events: ExportResultEvent[];
     try {
-      events = (JSON.parse(notification) as unknown[]).map((payload) => decode(JSON.stringify(payload)));
+      events = (JSON.parse(notification) as RawEvent[]).map(decode);
     } catch (error) {
       this.logger.warn('ignoring a malformed notification on the result channel', { error });
       return;
