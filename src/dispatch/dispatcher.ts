@@ -23,7 +23,7 @@ import type { RetryPolicy } from '../config';
 import { secretContext, type SecretBox } from '../auth/secret-box';
 import type { Logger } from '../logger';
 import type { ConnectionTarget, OutboundRequest, Sender, SendOutcome } from './sender';
-import { claimExports, type ClaimedExport } from './sql/claim-exports';
+import { claimExports, LEASE_MARGIN_MS, type ClaimedExport } from './sql/claim-exports';
 import { recordExports } from './sql/record-exports';
 import { RateMeter } from './rate-meter';
 import { releaseLeases } from './sql/reclaim-expired';
@@ -72,6 +72,8 @@ export class Dispatcher {
   private reserved = 0;
   /** Exports may be waiting PENDING in the database (recorded beyond the room, released, retried by an operator). */
   private pendingMayExist = true;
+  /** Exports are known to be waiting in the database: new ones must not overtake them (oldest first). */
+  private backlogWaiting = false;
   /** Bumped by each sweeper tick: claim due retries too, until a claim started after the last tick finds none. */
   private retryRequests = 0;
   private retriesDue = false;
@@ -121,11 +123,16 @@ export class Dispatcher {
     return Math.max(0, this.options.concurrency + this.queueLimit() - this.inFlight.size - this.ready.length - this.reserved);
   }
 
-  /** Holds `room` while `claim` runs, so the other loop cannot claim it too; the claimed exports then take it. */
-  private async withReservedRoom<T>(room: number, claim: () => Promise<T>): Promise<T> {
+  /**
+   * Holds `room` while `claim` runs, so the other loop cannot claim it too, and queues what it claimed before
+   * giving the room back.
+   */
+  private async claimWithin<T extends { claimed: ClaimedExport[] }>(room: number, claim: () => Promise<T>): Promise<T> {
     this.reserved += room;
     try {
-      return await claim();
+      const result = await claim();
+      this.enqueue(result.claimed);
+      return result;
     } finally {
       this.reserved -= room;
     }
@@ -182,11 +189,12 @@ export class Dispatcher {
   /** One recording round; true when it processed outbox rows (so the loop goes on without waiting). */
   private async record(): Promise<boolean> {
     if (!this.running) return false;
-    const room = this.claimRoom();
-    const recorded = await this.withReservedRoom(room, () => recordExports(this.sql, RECORD_BATCH, { claim: room, defaultTimeoutMs: this.options.httpTimeoutMs }));
-    this.enqueue(recorded.claimed);
+    // New exports are claimed at once only when none are waiting before them.
+    const room = this.backlogWaiting || this.retriesDue ? 0 : this.claimRoom();
+    const recorded = await this.claimWithin(room, () => recordExports(this.sql, RECORD_BATCH, { claim: room, defaultTimeoutMs: this.options.httpTimeoutMs }));
     if (recorded.exports > recorded.claimed.length) {
       this.pendingMayExist = true; // more exports than room: they wait as PENDING
+      this.backlogWaiting = true;
       this.sendSignal.wake();
     }
     return recorded.changes > 0;
@@ -201,11 +209,12 @@ export class Dispatcher {
           const request = this.retryRequests;
           const states: ('PENDING' | 'RETRY_SCHEDULED')[] = retries ? ['PENDING', 'RETRY_SCHEDULED'] : ['PENDING'];
           this.pendingMayExist = false;
-          const claimed = await this.withReservedRoom(room, () => claimExports(this.sql, { states, limit: room, defaultTimeoutMs: this.options.httpTimeoutMs }));
-          if (claimed.length === room) this.pendingMayExist = true; // maybe more
+          const { claimed } = await this.claimWithin(room, async () => ({
+            claimed: await claimExports(this.sql, { states, limit: room, defaultTimeoutMs: this.options.httpTimeoutMs }),
+          }));
+          this.pendingMayExist = this.backlogWaiting = claimed.length === room; // maybe more
           // Nothing more is due, unless a sweeper tick asked again meanwhile.
           if (retries && claimed.length < room && request === this.retryRequests) this.retriesDue = false;
-          this.enqueue(claimed);
           if (claimed.length > 0) continue;
         }
         // New exports, a notification or (while exports wait) a finished send end the wait; a poll that ends
@@ -227,15 +236,17 @@ export class Dispatcher {
 
   /**
    * Starts queued sends while a slot is free (none once stopping: the queue is released instead). An export
-   * that waited longer than an attempt deadline (the queue is sized for half of one, but a partner can slow down
-   * meanwhile) is given back rather than sent on a lease that might end mid-send.
+   * whose lease has less left than an attempt needs (its deadline twice, a token fetch and the request, and half
+   * the margin to record the outcome) is given back rather than sent on a lease that might end mid-send: the
+   * queue is sized for half a default deadline of sending, but a partner can slow down meanwhile, and a
+   * connection can have a shorter deadline of its own.
    */
   private startSends(): void {
     if (!this.running) return;
     const overdue: ClaimedExport[] = [];
     while (this.ready.length > 0 && this.inFlight.size < this.options.concurrency) {
       const { claim, queuedAt } = this.ready.shift()!;
-      if (performance.now() - queuedAt > (claim.connection.timeoutMs ?? this.options.httpTimeoutMs)) overdue.push(claim);
+      if (performance.now() - queuedAt > (claim.connection.timeoutMs ?? this.options.httpTimeoutMs) + LEASE_MARGIN_MS / 2) overdue.push(claim);
       else this.startSend(claim);
     }
     if (overdue.length > 0) this.giveBack(overdue);
@@ -243,7 +254,7 @@ export class Dispatcher {
 
   private giveBack(claims: ClaimedExport[]): void {
     this.pendingMayExist = true;
-    this.logger.warn('gave back exports that waited longer than an attempt deadline for a send slot', { exports: claims.length });
+    this.logger.warn('gave back exports that waited longer than their lease allows for a send slot', { exports: claims.length });
     const givingBack: Promise<void> = releaseLeases(this.sql, claims)
       .then(
         () => this.sendSignal.wake(),

@@ -83,7 +83,7 @@ export class ExportJobService {
   async create(scope: Scope, raw: unknown): Promise<ExportJobView> {
     requireWriter(scope.principal);
     const input = parseExportJobInput(raw);
-    return scope.em.transactional(async (em) => {
+    return jobTransaction(scope.em, async (em) => {
       const txScope = { ...scope, em };
       const job = em.create(ExportJob, { id: randomUUID(), name: input.name, objectType: input.objectType, clientConnection: input.clientConnectionId, triggerStatuses: input.triggerStatuses, httpMethod: input.apiCall.httpMethod, path: input.apiCall.path });
       await this.apply(txScope, job, input, [], true);
@@ -95,7 +95,7 @@ export class ExportJobService {
   async replace(scope: Scope, id: string, raw: unknown): Promise<ExportJobView> {
     requireWriter(scope.principal);
     const input = parseExportJobInput(raw);
-    return scope.em.transactional(async (em) => {
+    return jobTransaction(scope.em, async (em) => {
       const txScope = { ...scope, em };
       const job = await this.load(em, id, true);
       const hidden = job.suppliers.getItems().filter((supplier) => !canSeeSupplier(txScope, supplier));
@@ -107,13 +107,15 @@ export class ExportJobService {
   /** Irreversible. Exports not yet sent are CANCELLED; one in flight finishes and is recorded. */
   async delete(scope: Scope, id: string): Promise<void> {
     requireWriter(scope.principal);
-    await scope.em.transactional(async (em) => {
+    await jobTransaction(scope.em, async (em) => {
       const job = await this.load(em, id, true);
-      await lockSourceTables(em, [job.objectType]); // the job's statuses may stop being watched
-      await em.remove(job).flush();
-      // After the job is gone (its exports' job_id is now null), so that an export settled concurrently is caught
-      // too; one still in flight ends CANCELLED when it settles. The sweeper repeats this as a safety net.
+      // Its exports are detached and the unsent ones cancelled first: the delete may stop a status being watched,
+      // and the source table lock that takes is then held for the delete alone. An export settled concurrently
+      // waits for these row locks and is cancelled too; one still in flight ends CANCELLED when it settles. The
+      // sweeper repeats the cancel as a safety net.
+      await em.execute('update export set job_id = null where job_id = ?', [job.id]);
       await em.execute(CANCEL_ORPHANED_EXPORTS);
+      await em.remove(job).flush();
     });
   }
 
@@ -121,7 +123,7 @@ export class ExportJobService {
   async addSuppliers(scope: Scope, id: string, rawIds: unknown): Promise<ExportJobView> {
     requireWriter(scope.principal);
     const externalIds = parseSupplierChange(rawIds);
-    return scope.em.transactional(async (em) => {
+    return jobTransaction(scope.em, async (em) => {
       const txScope = { ...scope, em };
       const job = await this.load(em, id, true);
       const suppliers = await this.requireVisibleSuppliers(txScope, externalIds);
@@ -139,7 +141,7 @@ export class ExportJobService {
   async removeSuppliers(scope: Scope, id: string, rawIds: unknown): Promise<ExportJobView> {
     requireWriter(scope.principal);
     const externalIds = parseSupplierChange(rawIds);
-    return scope.em.transactional(async (em) => {
+    return jobTransaction(scope.em, async (em) => {
       const txScope = { ...scope, em };
       const job = await this.load(em, id, true);
       const removed = job.suppliers.getItems().filter((supplier) => externalIds.includes(supplier.externalId) && canSeeSupplier(txScope, supplier));
@@ -226,30 +228,39 @@ export class ExportJobService {
 /** PostgreSQL's codes for a lock wait that gave up: the timeout, and a deadlock with an order-system writer. */
 const LOCK_GAVE_UP = new Set(['55P03', '40P01']);
 
-/** How long a job edit waits for the order system's open write transactions before giving up. */
+/** How long a job write waits for a lock (the order system's open write transactions, mostly) before giving up. */
 export const SOURCE_LOCK_TIMEOUT = '5s';
 
 const SOURCE_TABLES: Record<ObjectType, string> = { ORDER: 'order_logistic', INCIDENT: 'incident' };
 
 /**
- * Locks the tables whose status changes the edited job watches (before and after the edit), in the mode every
- * writer's row lock waits for but readers do not, so that the edit and the status changes around it are ordered
- * (see the lean write path migration). The wait is bounded: a long order transaction makes the edit fail with
- * CONFLICT rather than stall the order system's writes, which queue behind the waiting lock.
+ * A job write: one transaction whose every lock wait is bounded, and reported as CONFLICT when it gives up. Job
+ * writes lock the order system's tables (below, and in the watch refresh trigger); a long order transaction
+ * must make the edit fail rather than stall the order system's writes, which queue behind the waiting lock.
  */
-async function lockSourceTables(em: EntityManager, objectTypes: ObjectType[]): Promise<void> {
-  // Always in the same order, so two job edits never wait for each other's second table.
-  const tables = OBJECT_TYPES.filter((type) => objectTypes.includes(type)).map((type) => SOURCE_TABLES[type]);
-  await em.execute(`set local lock_timeout = '${SOURCE_LOCK_TIMEOUT}'`);
+async function jobTransaction<T>(em: EntityManager, work: (em: EntityManager) => Promise<T>): Promise<T> {
   try {
-    await em.execute(`lock table ${tables.join(', ')} in share row exclusive mode`);
+    return await em.transactional(async (tx) => {
+      await tx.execute(`set local lock_timeout = '${SOURCE_LOCK_TIMEOUT}'`);
+      return work(tx);
+    });
   } catch (error) {
     if (LOCK_GAVE_UP.has((error as { code?: string }).code ?? '')) {
       throw new DomainError('CONFLICT', 'The order system is writing orders or incidents right now; try the change again');
     }
     throw error;
   }
-  await em.execute('set local lock_timeout = 0'); // what follows needs no lock this one does not cover
+}
+
+/**
+ * Locks the tables whose status changes the edited job watches (before and after the edit), in the mode every
+ * writer's row lock waits for but readers do not, so that the edit and the status changes around it are ordered
+ * (see the lean write path migration). Always in the same order, so two job edits never wait for each other's
+ * second table.
+ */
+async function lockSourceTables(em: EntityManager, objectTypes: ObjectType[]): Promise<void> {
+  const tables = OBJECT_TYPES.filter((type) => objectTypes.includes(type)).map((type) => SOURCE_TABLES[type]);
+  await em.execute(`lock table ${tables.join(', ')} in share row exclusive mode`);
 }
 
 /**

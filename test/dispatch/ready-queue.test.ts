@@ -1,24 +1,30 @@
 /**
- * The ready queue: exports claimed ahead of a free send slot. It is sized from how fast this instance sends, so
- * a partner that slows down can leave exports waiting longer than an attempt deadline; those are given back
- * (due again, the attempt not counted) instead of being sent on a lease that might end mid-send.
+ * The ready queue: exports claimed ahead of a free send slot. It is sized from how fast this instance sends and
+ * the default attempt deadline, so exports of a connection with a shorter deadline, or of a partner that slowed
+ * down, can wait longer than their lease allows; those are given back (due again, the attempt not counted)
+ * instead of being sent on a lease that might end mid-send.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEASE_MARGIN_MS } from '../../src/dispatch/sql/claim-exports';
 import { startTestGateway, type TestGateway } from '../support/gateway';
-import { createJob, jobInput, createConnection } from '../support/fixtures';
+import { createJob, jobInput } from '../support/fixtures';
 import { startHttpSink, type HttpSink } from '../support/http-sink';
 import { waitFor } from '../support/wait';
 
-const TIMEOUT_MS = 300;
-const SLOW_ANSWER_MS = 200;
+const CONNECTION_TIMEOUT_MS = 200;
+const SLOW_ANSWER_MS = 150;
+/** Enough slow sends in a row that the last ones wait longer than their lease allows (deadline + half the margin). */
+const SLOW_ORDERS = Math.ceil((CONNECTION_TIMEOUT_MS + LEASE_MARGIN_MS / 2) / SLOW_ANSWER_MS) + 10;
 let t: TestGateway;
 let sink: HttpSink;
 
 beforeAll(async () => {
-  t = await startTestGateway({ JOBOUT_DISPATCH_CONCURRENCY: '1', JOBOUT_HTTP_TIMEOUT_MS: String(TIMEOUT_MS) });
+  t = await startTestGateway({ JOBOUT_DISPATCH_CONCURRENCY: '1' });
   sink = await startHttpSink();
-  const connectionId = await createConnection(t, 'Partner', sink.url);
-  await createJob(t, jobInput(connectionId, { name: 'Created orders', triggerStatuses: ['ORDER_CREATED'] }));
+  const { createClientConnection } = await t.admin(`mutation($input: ClientConnectionInput!) { createClientConnection(input: $input) { id } }`, {
+    input: { name: 'Partner', baseUrl: sink.url, timeoutMs: CONNECTION_TIMEOUT_MS },
+  });
+  await createJob(t, jobInput(createClientConnection.id, { name: 'Created orders', triggerStatuses: ['ORDER_CREATED'] }));
 });
 afterAll(async () => {
   await t?.close();
@@ -28,12 +34,12 @@ afterAll(async () => {
 const succeeded = async () => (await t.db.query(`select 1 from export where state = 'SUCCEEDED'`)).length;
 
 describe('exports queued for a send slot', () => {
-  it('are given back when a partner slows down, then sent once each, the attempt not counted', async () => {
-    // A fast partner first: the queue grows with the send rate.
+  it('are given back when their lease would not cover the send, then sent once each, the attempt not counted', async () => {
+    // A fast partner first: the queue grows with the send rate (sized by the default 10 s deadline).
     await t.db.query(`insert into order_logistic (reference, status) select 'FAST-' || n, 'ORDER_CREATED' from generate_series(1, 100) n`);
     await waitFor(async () => (await succeeded()) === 100, { what: '100 fast deliveries', timeoutMs: 20_000 });
 
-    // Then it takes most of the deadline per answer: the queue recorded at the fast rate cannot drain in time.
+    // Then most of this connection's own 200 ms deadline per answer: a queue that long outlasts the leases.
     let inFlight = 0;
     let peak = 0;
     sink.setDefault((_request, res) => {
@@ -44,14 +50,14 @@ describe('exports queued for a send slot', () => {
         res.writeHead(200).end();
       }, SLOW_ANSWER_MS); // the partner's pace, not test synchronisation
     });
-    await t.db.query(`insert into order_logistic (reference, status) select 'SLOW-' || n, 'ORDER_CREATED' from generate_series(1, 8) n`);
-    await waitFor(async () => (await succeeded()) === 108, { what: '8 slow deliveries', timeoutMs: 20_000 });
+    await t.db.query(`insert into order_logistic (reference, status) select 'SLOW-' || n, 'ORDER_CREATED' from generate_series(1, $1::int) n`, [SLOW_ORDERS]);
+    await waitFor(async () => (await succeeded()) === 100 + SLOW_ORDERS, { what: 'the slow deliveries', timeoutMs: 30_000 });
 
-    expect(t.logs.some((line) => line.includes('gave back exports that waited longer than an attempt deadline'))).toBe(true);
+    expect(t.logs.some((line) => line.includes('gave back exports that waited longer than'))).toBe(true);
     expect(peak).toBe(1);
     const keys = sink.requests.map((request) => request.headers['idempotency-key']);
-    expect(new Set(keys).size).toBe(108);
-    expect(keys).toHaveLength(108);
+    expect(new Set(keys).size).toBe(100 + SLOW_ORDERS);
+    expect(keys).toHaveLength(100 + SLOW_ORDERS);
     const attempts = await t.db.query<{ attempts: number }>(`select distinct attempts from export`);
     expect(attempts).toEqual([{ attempts: 1 }]);
   });

@@ -5,7 +5,7 @@ import { Migration } from '@mikro-orm/migrations';
  *
  * - Status changes are recorded by AFTER row triggers whose WHEN clause lists the watched statuses. The
  *   triggers are regenerated whenever the set of statuses some job watches changes, so a write to a status no
- *   job watches never calls a function: it costs the order system nothing. The old per-row function took a
+ *   job watches never calls a function, only the clause is evaluated. The old per-row function took a
  *   shared advisory lock, looked the status up in `dispatch_watch` and always wrote an outbox row.
  * - Job edits order themselves against status changes by locking the source table of their object type (SHARE
  *   ROW EXCLUSIVE, which every writer's ROW EXCLUSIVE waits for, readers not) instead of through an advisory lock
@@ -22,38 +22,21 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261127020000_lean_write_path extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
-      drop trigger order_logistic_status_check on order_logistic;
-      drop trigger order_logistic_status_inserted on order_logistic;
-      drop trigger order_logistic_status_changed on order_logistic;
-      drop trigger incident_status_check on incident;
-      drop trigger incident_status_inserted on incident;
-      drop trigger incident_status_changed on incident;
-      drop trigger incident_line_status on incident_line;
-      drop function jobout_order_inserting();
-      drop function jobout_order_inserted();
-      drop function jobout_order_updating();
-      drop function jobout_incident_inserting();
-      drop function jobout_incident_inserted();
-      drop function jobout_incident_updating();
-      drop function jobout_incident_line_status();
-      drop function jobout_record_change(text, uuid, text, text, text);
-      drop function jobout_wake_dispatcher();
-      drop function jobout_order_status(text);
-      drop function jobout_incident_status(text);
+      -- Rather fail (the next start tries again) than queue the order system's traffic behind these locks.
+      set local lock_timeout = '10s';
 
-      delete from status_change where processed_at is not null;
-      drop index status_change_unprocessed_index;
-      alter table status_change drop column processed_at;
-
+      -- Jobout's own tables first.
       alter table export_attempt drop constraint export_attempt_export_id_fkey;
 
       -- The export id is a digest of the dedupe key (see exportIdFor): the primary key enforces "once per job,
       -- object and status" by itself, and every write of an export no longer maintains a second, wide unique index.
       alter table export drop column dedupe_key;
-      -- A lease token alone fences a settle: it exists exactly while the export is being sent. Validated apart,
-      -- so existing rows are checked without blocking writes.
-      alter table export add constraint export_lease_check check ((state = 'SENDING') = (lease_token is not null)) not valid;
-      alter table export validate constraint export_lease_check;
+      -- A lease token alone fences a settle: it exists exactly while the export is being sent.
+      alter table export add constraint export_lease_check check ((state = 'SENDING') = (lease_token is not null));
+
+      delete from status_change where processed_at is not null;
+      drop index status_change_unprocessed_index;
+      alter table status_change drop column processed_at;
 
       -- Checking statuses: the BEFORE triggers fire only for a value outside the allowed list, to normalise the
       -- alias or refuse the value with a message naming the allowed ones.
@@ -69,19 +52,9 @@ export class Migration20261127020000_lean_write_path extends Migration {
         return new;
       end $$;
 
-      create trigger order_logistic_status_check before insert or update of status on order_logistic for each row
-        when (new.status is not null and new.status <> all ('{CREATING,DRAFT_ORDER,ORDER_DRAFT_ON_HOLD,BLOCKED_BY_POLICY,BLOCKED_BY_PAYMENT,ORDER_CREATED,WAITING_CUSTOMER_APPROVAL,WAITING_SUPPLIER_APPROVAL,DECLINED_BY_CUSTOMER,DECLINED_BY_SUPPLIER,ACCEPTED_BY_SUPPLIER,WAITING_FULFILLMENT,WAITING_SHIPMENT,PARTIALLY_SHIPPED,PARTIALLY_CANCELED,SHIPPED,INCIDENT,COMPLETED,CANCELED}'::text[]))
-        execute function jobout_normalise_status('order', '{CREATING,DRAFT_ORDER,ORDER_DRAFT_ON_HOLD,BLOCKED_BY_POLICY,BLOCKED_BY_PAYMENT,ORDER_CREATED,WAITING_CUSTOMER_APPROVAL,WAITING_SUPPLIER_APPROVAL,DECLINED_BY_CUSTOMER,DECLINED_BY_SUPPLIER,ACCEPTED_BY_SUPPLIER,WAITING_FULFILLMENT,WAITING_SHIPMENT,PARTIALLY_SHIPPED,PARTIALLY_CANCELED,SHIPPED,INCIDENT,COMPLETED,CANCELED}', 'status');
-      create trigger incident_status_check before insert or update of status on incident for each row
-        when (new.status is not null and new.status <> all ('{OPEN,ON_GOING,CLOSED}'::text[]))
-        execute function jobout_normalise_status('incident', '{OPEN,ON_GOING,CLOSED}', 'status');
-      create trigger incident_line_status_check before insert or update of incident_line_status on incident_line for each row
-        when (new.incident_line_status is not null and new.incident_line_status <> all ('{OPEN,ON_GOING,CLOSED}'::text[]))
-        execute function jobout_normalise_status('incident line', '{OPEN,ON_GOING,CLOSED}', 'incident_line_status');
-
       -- Recording a change: one outbox row, and a wake-up for sleeping dispatchers, looked up once per
       -- transaction (a NOTIFY serialises the commits of notifying transactions, so it is sent only when needed).
-      create function jobout_wake_dispatcher() returns void language plpgsql as $$
+      create or replace function jobout_wake_dispatcher() returns void language plpgsql as $$
       begin
         if current_setting('jobout.wake_checked', true) is distinct from 'yes' then
           perform set_config('jobout.wake_checked', 'yes', true);
@@ -123,22 +96,23 @@ export class Migration20261127020000_lean_write_path extends Migration {
       end $$;
 
       -- Keeps dispatch_watch and the recording triggers in step with the jobs. An object type whose watched
-      -- statuses change has its table locked first (job edits through the API hold that lock already, taken
-      -- with a timeout), and the statuses are read again under the lock, so two job writes cannot interleave.
+      -- statuses change has its table locked first (job edits through the API hold that lock already), and both
+      -- sets are read again, in one statement (one snapshot), under the lock, so two job writes cannot interleave.
       create or replace function jobout_refresh_watch() returns trigger language plpgsql as $$
       declare
         kind text;
-        source text;
         wanted text[];
+        watched text[];
       begin
         foreach kind in array array['ORDER', 'INCIDENT'] loop
-          source := case kind when 'ORDER' then 'order_logistic' else 'incident' end;
-          for attempt in 1..2 loop
-            wanted := array(select distinct s.status from export_job j cross join lateral unnest(j.trigger_statuses) as s(status)
-                            where j.object_type = kind order by s.status);
-            exit when wanted is not distinct from array(select w.status from dispatch_watch w where w.object_type = kind order by w.status);
-            if attempt = 1 then
-              execute format('lock table %I in share row exclusive mode', source);
+          for pass in 1..2 loop
+            select array(select distinct s.status from export_job j cross join lateral unnest(j.trigger_statuses) as s(status)
+                         where j.object_type = kind order by s.status),
+                   array(select w.status from dispatch_watch w where w.object_type = kind order by w.status)
+              into wanted, watched;
+            exit when wanted is not distinct from watched;
+            if pass = 1 then
+              execute format('lock table %I in share row exclusive mode', case kind when 'ORDER' then 'order_logistic' else 'incident' end);
             else
               delete from dispatch_watch where object_type = kind;
               insert into dispatch_watch (object_type, status) select kind, unnest(wanted);
@@ -148,6 +122,35 @@ export class Migration20261127020000_lean_write_path extends Migration {
         end loop;
         return null;
       end $$;
+
+      -- Last, the order system's tables: dropping their old triggers locks them exclusively until this commits.
+      drop trigger order_logistic_status_check on order_logistic;
+      drop trigger order_logistic_status_inserted on order_logistic;
+      drop trigger order_logistic_status_changed on order_logistic;
+      drop trigger incident_status_check on incident;
+      drop trigger incident_status_inserted on incident;
+      drop trigger incident_status_changed on incident;
+      drop trigger incident_line_status on incident_line;
+      drop function jobout_order_inserting();
+      drop function jobout_order_inserted();
+      drop function jobout_order_updating();
+      drop function jobout_incident_inserting();
+      drop function jobout_incident_inserted();
+      drop function jobout_incident_updating();
+      drop function jobout_incident_line_status();
+      drop function jobout_record_change(text, uuid, text, text, text);
+      drop function jobout_order_status(text);
+      drop function jobout_incident_status(text);
+
+      create trigger order_logistic_status_check before insert or update of status on order_logistic for each row
+        when (new.status is not null and new.status <> all ('{CREATING,DRAFT_ORDER,ORDER_DRAFT_ON_HOLD,BLOCKED_BY_POLICY,BLOCKED_BY_PAYMENT,ORDER_CREATED,WAITING_CUSTOMER_APPROVAL,WAITING_SUPPLIER_APPROVAL,DECLINED_BY_CUSTOMER,DECLINED_BY_SUPPLIER,ACCEPTED_BY_SUPPLIER,WAITING_FULFILLMENT,WAITING_SHIPMENT,PARTIALLY_SHIPPED,PARTIALLY_CANCELED,SHIPPED,INCIDENT,COMPLETED,CANCELED}'::text[]))
+        execute function jobout_normalise_status('order', '{CREATING,DRAFT_ORDER,ORDER_DRAFT_ON_HOLD,BLOCKED_BY_POLICY,BLOCKED_BY_PAYMENT,ORDER_CREATED,WAITING_CUSTOMER_APPROVAL,WAITING_SUPPLIER_APPROVAL,DECLINED_BY_CUSTOMER,DECLINED_BY_SUPPLIER,ACCEPTED_BY_SUPPLIER,WAITING_FULFILLMENT,WAITING_SHIPMENT,PARTIALLY_SHIPPED,PARTIALLY_CANCELED,SHIPPED,INCIDENT,COMPLETED,CANCELED}', 'status');
+      create trigger incident_status_check before insert or update of status on incident for each row
+        when (new.status is not null and new.status <> all ('{OPEN,ON_GOING,CLOSED}'::text[]))
+        execute function jobout_normalise_status('incident', '{OPEN,ON_GOING,CLOSED}', 'status');
+      create trigger incident_line_status_check before insert or update of incident_line_status on incident_line for each row
+        when (new.incident_line_status is not null and new.incident_line_status <> all ('{OPEN,ON_GOING,CLOSED}'::text[]))
+        execute function jobout_normalise_status('incident line', '{OPEN,ON_GOING,CLOSED}', 'incident_line_status');
 
       select jobout_install_change_triggers('ORDER');
       select jobout_install_change_triggers('INCIDENT');

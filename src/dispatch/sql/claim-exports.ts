@@ -1,7 +1,7 @@
 /**
  * Claims exports for sending in one statement: SKIP LOCKED picks rows no other instance holds, and each claimed
- * row gets a fresh lease token, a lease end (attempt deadline twice — the OAuth token fetch shares it — plus a
- * margin) and its attempt number. Nothing is held open while the request is in flight.
+ * row gets a fresh lease token, a lease end (see `leaseMs`) and its attempt number. Nothing is held open while
+ * the request is in flight.
  */
 import { prepared, type SqlRunner } from '../../db/sql-runner';
 import type { AuthType } from '../../domain/entities/client-connection';
