@@ -3,40 +3,19 @@
  * migrations and their data keeps every export and every change not yet recorded, and leaves triggers that
  * record the next change.
  */
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openOrm } from '../../src/db/orm';
-import { databaseUrlFor } from '../support/database-url';
+import { createEmptyDatabase, type TestDatabase } from '../support/database';
 
-const name = `jobout_upgrade_${randomBytes(6).toString('hex')}`;
-const url = databaseUrlFor(inject('serverUrl'), name);
-
-async function onServer(sql: string): Promise<void> {
-  const client = new Client({ connectionString: inject('serverUrl') });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-afterAll(() => onServer(`drop database if exists ${name} with (force)`));
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createEmptyDatabase();
+});
+afterAll(() => db?.drop());
 
 describe('the lean write path migration over a database in use', () => {
   it('keeps exports and unrecorded changes, drops recorded ones, and records the next change', async () => {
-    await onServer(`create database ${name}`);
+    const { url, query } = db;
     const orm = await openOrm(url);
     try {
       await orm.getMigrator().up({ to: 'Migration20261127010000_dispatch' });

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { createJob, jobInput, createConnection } from '../support/fixtures';
-import { startHttpSink, type HttpSink } from '../support/http-sink';
+import { answerSlowly, startHttpSink, type HttpSink } from '../support/http-sink';
 import { waitFor } from '../support/wait';
 
 const CONCURRENCY = 4;
@@ -23,20 +23,10 @@ afterAll(async () => {
 
 describe('a slow partner', () => {
   it('never has more requests in flight than the configured concurrency', async () => {
-    let inFlight = 0;
-    let peak = 0;
-    sink.setDefault((_request, res) => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      // The partner's own pace, not test synchronisation: each answer takes two seconds.
-      setTimeout(() => {
-        inFlight -= 1;
-        res.writeHead(200).end();
-      }, PARTNER_DELAY_MS);
-    });
+    const partner = answerSlowly(sink, PARTNER_DELAY_MS); // each answer takes two seconds
     await t.db.query(`insert into order_logistic (reference, status) select 'SLOW-' || n, 'ORDER_CREATED' from generate_series(1, 12) n`);
     await waitFor(async () => (await t.db.query(`select 1 from export where state = 'SUCCEEDED'`)).length === 12, { what: '12 deliveries', timeoutMs: 20_000 });
-    expect(peak).toBe(CONCURRENCY);
+    expect(partner.peakInFlight()).toBe(CONCURRENCY);
     expect(sink.requests).toHaveLength(12);
   });
 });

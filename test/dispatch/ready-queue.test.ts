@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEASE_MARGIN_MS } from '../../src/dispatch/sql/claim-exports';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { createJob, jobInput } from '../support/fixtures';
-import { startHttpSink, type HttpSink } from '../support/http-sink';
+import { answerSlowly, startHttpSink, type HttpSink } from '../support/http-sink';
 import { waitFor } from '../support/wait';
 
 const CONNECTION_TIMEOUT_MS = 200;
@@ -40,21 +40,12 @@ describe('exports queued for a send slot', () => {
     await waitFor(async () => (await succeeded()) === 100, { what: '100 fast deliveries', timeoutMs: 20_000 });
 
     // Then most of this connection's own 200 ms deadline per answer: a queue that long outlasts the leases.
-    let inFlight = 0;
-    let peak = 0;
-    sink.setDefault((_request, res) => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      setTimeout(() => {
-        inFlight -= 1;
-        res.writeHead(200).end();
-      }, SLOW_ANSWER_MS); // the partner's pace, not test synchronisation
-    });
+    const partner = answerSlowly(sink, SLOW_ANSWER_MS);
     await t.db.query(`insert into order_logistic (reference, status) select 'SLOW-' || n, 'ORDER_CREATED' from generate_series(1, $1::int) n`, [SLOW_ORDERS]);
     await waitFor(async () => (await succeeded()) === 100 + SLOW_ORDERS, { what: 'the slow deliveries', timeoutMs: 30_000 });
 
     expect(t.logs.some((line) => line.includes('gave back exports that waited longer than'))).toBe(true);
-    expect(peak).toBe(1);
+    expect(partner.peakInFlight()).toBe(1);
     const keys = sink.requests.map((request) => request.headers['idempotency-key']);
     expect(new Set(keys).size).toBe(100 + SLOW_ORDERS);
     expect(keys).toHaveLength(100 + SLOW_ORDERS);

@@ -1,4 +1,4 @@
-/** A fresh database per test file, cloned from the migrated template (nearly free). */
+/** A fresh database per test file, cloned from the migrated template (nearly free), or an empty one. */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { inject } from 'vitest';
@@ -21,9 +21,18 @@ async function onServer<T>(run: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+export function createTestDatabase(): Promise<TestDatabase> {
+  return createDatabase(inject('templateDatabase'));
+}
+
+/** An empty database, no migration applied: for tests of the migrations themselves. */
+export function createEmptyDatabase(): Promise<TestDatabase> {
+  return createDatabase('template0');
+}
+
+async function createDatabase(template: string): Promise<TestDatabase> {
   const name = `jobout_test_${randomBytes(6).toString('hex')}`;
-  await onServer((client) => client.query(`create database ${name} template ${inject('templateDatabase')}`));
+  await onServer((client) => client.query(`create database ${name} template ${template}`));
   const url = databaseUrlFor(inject('serverUrl'), name);
   return {
     url,

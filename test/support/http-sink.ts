@@ -151,6 +151,25 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * A partner that takes `ms` over every answer (200, empty), and tells the most requests it ever had in flight at
+ * once: for proving a sender's concurrency bound.
+ */
+export function answerSlowly(sink: HttpSink, ms: number): { peakInFlight(): number } {
+  let inFlight = 0;
+  let peak = 0;
+  sink.setDefault((_request, res) => {
+    inFlight += 1;
+    peak = Math.max(peak, inFlight);
+    // The partner's own pace, not test synchronisation.
+    setTimeout(() => {
+      inFlight -= 1;
+      res.writeHead(200).end();
+    }, ms);
+  });
+  return { peakInFlight: () => peak };
+}
+
 export async function startHttpSink(options: SinkOptions = {}): Promise<HttpSink> {
   const host = options.host ?? '127.0.0.1';
   const requests: RecordedRequest[] = [];
