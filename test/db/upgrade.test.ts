@@ -51,3 +51,26 @@ describe('the lean write path migration over a database in use', () => {
     await expect(query(`update order_logistic set status = 'NOT_A_STATUS' where reference = 'OLD-1'`)).rejects.toThrow(/allowed values: CREATING, DRAFT_ORDER/);
   });
 });
+
+describe('the lean write path migration while the order system keeps a transaction open', () => {
+  it('gives up after its lock timeout with a message that says why, and changes nothing', async () => {
+    const blocked = await createEmptyDatabase();
+    const { Client } = await import('pg');
+    const orderSystem = new Client({ connectionString: blocked.url });
+    const orm = await openOrm(blocked.url);
+    try {
+      await orm.getMigrator().up({ to: 'Migration20261127010000_dispatch' });
+      await orderSystem.connect();
+      await orderSystem.query('begin');
+      await orderSystem.query('select count(*) from order_logistic'); // a read lock, held until the transaction ends
+      await expect(migrate(orm, blocked.url)).rejects.toThrow(/could not lock a table within its timeout/);
+      await orderSystem.query('rollback');
+      expect(await blocked.query(`select 1 from information_schema.columns where table_name = 'status_change' and column_name = 'processed_at'`)).toHaveLength(1);
+      expect(await migrate(orm, blocked.url)).toEqual(['Migration20261127020000_lean_write_path']);
+    } finally {
+      await orderSystem.end().catch(() => {});
+      await orm.close();
+      await blocked.drop();
+    }
+  }, 30_000);
+});
