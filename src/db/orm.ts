@@ -8,18 +8,7 @@ import { FlushMode, LoadStrategy, ReflectMetadataProvider, type Options } from '
 import { Client } from 'pg';
 import { ENTITIES } from '../domain/entities';
 import { MIGRATIONS } from './migrations';
-
-/** PostgreSQL's code for a lock not granted within `lock_timeout`. */
-const LOCK_NOT_AVAILABLE = '55P03';
-
-/** The PostgreSQL error code of an error or of what caused it (the migrator wraps the driver's error). */
-function errorCodeOf(error: unknown): string | undefined {
-  for (let cause = error; cause instanceof Error; cause = cause.cause) {
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
+import { LOCK_NOT_AVAILABLE, pgErrorCode } from './pg-errors';
 
 /** Any constant works; it only has to be the same for every Jobout instance migrating one database. */
 const MIGRATION_LOCK_KEY = 0x6a6f626f; // "jobo"
@@ -84,7 +73,7 @@ export async function migrate(orm: MikroORM, databaseUrl: string): Promise<strin
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     const applied = await orm.getMigrator().up().catch((error: unknown) => {
       // A migration that touches the order system's tables gives up rather than stall its traffic (lock_timeout).
-      if (errorCodeOf(error) === LOCK_NOT_AVAILABLE) {
+      if (pgErrorCode(error) === LOCK_NOT_AVAILABLE) {
         throw new Error(
           'a migration could not lock a table within its timeout: another session keeps a transaction open on it ' +
             '(order_logistic or incident, most likely); nothing was changed, start again once it has ended',

@@ -5,6 +5,7 @@
 import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { DEADLOCK_DETECTED, LOCK_NOT_AVAILABLE, pgErrorCode } from '../db/pg-errors';
 import { requireWriter } from '../auth/principal';
 import { ClientConnection, ExportJob, Supplier } from '../domain/entities';
 import type { HttpMethod, QueryParam } from '../domain/entities/export-job';
@@ -225,11 +226,11 @@ export class ExportJobService {
   }
 }
 
-/** PostgreSQL's codes for a lock wait that gave up: the timeout, and a deadlock with an order-system writer. */
-const LOCK_GAVE_UP = new Set(['55P03', '40P01']);
+/** A lock wait that gave up: the timeout, or a deadlock with an order-system writer. */
+const LOCK_GAVE_UP = new Set([LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED]);
 
 /** How long a job write waits for a lock (the order system's open write transactions, mostly) before giving up. */
-export const SOURCE_LOCK_TIMEOUT = '5s';
+const SOURCE_LOCK_TIMEOUT = '5s';
 
 const SOURCE_TABLES: Record<ObjectType, string> = { ORDER: 'order_logistic', INCIDENT: 'incident' };
 
@@ -245,7 +246,7 @@ async function jobTransaction<T>(em: EntityManager, work: (em: EntityManager) =>
       return work(tx);
     });
   } catch (error) {
-    if (LOCK_GAVE_UP.has((error as { code?: string }).code ?? '')) {
+    if (LOCK_GAVE_UP.has(pgErrorCode(error) ?? '')) {
       throw new DomainError('CONFLICT', 'The order system is writing orders or incidents right now; try the change again');
     }
     throw error;
