@@ -111,7 +111,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       logger,
       report,
     ));
-    const listener = (parts.listener = new Listener({ databaseUrl, logger, onWake: () => dispatcher.wake() }));
+    const listener = (parts.listener = new Listener({ databaseUrl, logger, onWake: (notice) => dispatcher.wake(notice) }));
     await listener.start();
     dispatcher.start();
     const sweeper = (parts.sweeper = new Sweeper(dispatchSql, dispatcher, config.retry, logger, report));

@@ -6,9 +6,11 @@
  *   matched against the jobs as they are when it is recorded, so it must not wait behind a backlog). It claims
  *   as many of the new exports as there is room for (they are written once, already SENDING with a lease,
  *   instead of PENDING and then claimed); the rest wait PENDING.
- * - NOTIFY is only a hint (see listener.ts): the loop also wakes on a safety poll. Before sleeping it raises
- *   `dispatch_wakeup.idle` so writers notify again, then looks once more, so a change committed in between is
- *   not left for the poll.
+ * - NOTIFY is only a hint (see listener.ts): the loop also wakes on a safety poll. While rounds come back full
+ *   (a burst), it lowers `dispatch_wakeup.idle`, sparing writers a NOTIFY per transaction; once a round drains
+ *   the outbox it raises the flag again and looks once more, so a change committed in between is not left for
+ *   the poll. A round that was not full leaves the flag alone: a change committed meanwhile has notified, and the
+ *   notice is kept for the next wait (wake-signal.ts).
  * - The sending loop claims exports waiting in the database (PENDING: more exports than the recording claimed,
  *   released or retried ones; RETRY_SCHEDULED when the sweeper asks), oldest first.
  * - Claimed exports wait in the `ready` queue for a send slot, as many as this instance sends in half an attempt
@@ -22,6 +24,7 @@ import { prepared, type SqlRunner } from '../db/sql-runner';
 import type { RetryPolicy } from '../config';
 import { secretContext, type SecretBox } from '../auth/secret-box';
 import type { Logger } from '../logger';
+import { STATUS_CHANGE_NOTICE } from './listener';
 import type { ConnectionTarget, OutboundRequest, Sender, SendOutcome } from './sender';
 import { claimExports, LEASE_MARGIN_MS, type ClaimedExport } from './sql/claim-exports';
 import { recordExports } from './sql/record-exports';
@@ -57,6 +60,8 @@ export interface DispatcherOptions {
   concurrency: number;
   httpTimeoutMs: number;
   retry: RetryPolicy;
+  /** Default SAFETY_POLL_MS; a test lengthens it to prove a wake-up does not depend on it. */
+  safetyPollMs?: number;
 }
 
 export class Dispatcher {
@@ -80,6 +85,11 @@ export class Dispatcher {
   private readonly results: AttemptResult[] = [];
   private flushing: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  /**
+   * This instance lowered `dispatch_wakeup.idle` (writers stopped notifying) and must raise it again. True at
+   * start: an instance that stopped abruptly may have left it lowered.
+   */
+  private markedBusy = true;
   /** Overdue claims being given back; stop() waits for them. */
   private readonly givingBack = new Set<Promise<void>>();
 
@@ -105,11 +115,19 @@ export class Dispatcher {
     this.sendSignal.wake();
   }
 
-  /** A hint that there may be work (a notification, a reconnect): ends both loops' waits early. */
-  wake(): void {
-    this.pendingMayExist = true;
+  /**
+   * A hint that there may be work: a status change wakes the recording loop only; exports due now
+   * (EXPORTS_DUE_NOTICE), a reconnect (no notice) or anything else end both loops' waits early.
+   */
+  wake(notice?: string): void {
     this.recordSignal.wake();
+    if (notice === STATUS_CHANGE_NOTICE) return;
+    this.pendingMayExist = true;
     this.sendSignal.wake();
+  }
+
+  private get safetyPollMs(): number {
+    return this.options.safetyPollMs ?? SAFETY_POLL_MS;
   }
 
   /** How many claimed exports may wait for a slot: what this instance sends in half an attempt deadline. */
@@ -135,6 +153,8 @@ export class Dispatcher {
       return result;
     } finally {
       this.reserved -= room;
+      // room given back: the other loop may have found none while this claim held it
+      if (this.pendingMayExist || this.retriesDue) this.sendSignal.wake();
     }
   }
 
@@ -172,13 +192,21 @@ export class Dispatcher {
   private async recordLoop(): Promise<void> {
     while (this.running) {
       try {
-        if (await this.record()) {
-          await this.setIdle(false); // busy: writers need not notify meanwhile
+        const changes = await this.record();
+        if (changes >= RECORD_BATCH) {
+          // a burst: more is waiting, and writers need not notify meanwhile (again each round: another
+          // instance's safety poll may have raised the flag)
+          this.markedBusy = true; // before the update: it may commit and still report an error
+          await this.setIdle(false);
           continue;
         }
-        await this.setIdle(true);
-        if (await this.record()) continue; // a change committed before writers saw the flag
-        await this.recordSignal.sleep(SAFETY_POLL_MS);
+        if (this.markedBusy) {
+          await this.setIdle(true);
+          this.markedBusy = false;
+          continue; // look once more: a change committed while writers saw the flag lowered sent no notice
+        }
+        // Unwoken, raise the flag anyway: an instance that lowered it may have died before raising it again.
+        if (!(await this.recordSignal.sleep(this.safetyPollMs))) await this.setIdle(true);
       } catch (error) {
         this.logger.error('recording exports failed; retrying', { error });
         await this.recordSignal.sleep(ERROR_PAUSE_MS);
@@ -186,9 +214,9 @@ export class Dispatcher {
     }
   }
 
-  /** One recording round; true when it processed outbox rows (so the loop goes on without waiting). */
-  private async record(): Promise<boolean> {
-    if (!this.running) return false;
+  /** One recording round; returns how many outbox rows it processed (RECORD_BATCH: there may be more). */
+  private async record(): Promise<number> {
+    if (!this.running) return 0;
     // New exports are claimed at once only when none are waiting before them.
     const room = this.backlogWaiting || this.retriesDue ? 0 : this.claimRoom();
     const recorded = await this.claimWithin(room, () => recordExports(this.sql, RECORD_BATCH, { claim: room, defaultTimeoutMs: this.options.httpTimeoutMs }));
@@ -197,7 +225,7 @@ export class Dispatcher {
       this.backlogWaiting = true;
       this.sendSignal.wake();
     }
-    return recorded.changes > 0;
+    return recorded.changes;
   }
 
   private async sendLoop(): Promise<void> {
@@ -212,14 +240,17 @@ export class Dispatcher {
           const { claimed } = await this.claimWithin(room, async () => ({
             claimed: await claimExports(this.sql, { states, limit: room, defaultTimeoutMs: this.options.httpTimeoutMs }),
           }));
-          this.pendingMayExist = this.backlogWaiting = claimed.length === room; // maybe more
+          if (claimed.length === room) this.pendingMayExist = this.backlogWaiting = true; // maybe more
+          // None left, unless exports were recorded PENDING (or released) while the claim ran: its snapshot may
+          // have missed them, and the flag raised meanwhile must survive, or they would wait for the safety poll.
+          else if (!this.pendingMayExist) this.backlogWaiting = false;
           // Nothing more is due, unless a sweeper tick asked again meanwhile.
           if (retries && claimed.length < room && request === this.retryRequests) this.retriesDue = false;
           if (claimed.length > 0) continue;
         }
         // New exports, a notification or (while exports wait) a finished send end the wait; a poll that ends
         // unwoken also looks for PENDING exports other instances left (released at their shutdown).
-        if (!(await this.sendSignal.sleep(SAFETY_POLL_MS))) this.pendingMayExist = true;
+        if (!(await this.sendSignal.sleep(this.safetyPollMs))) this.pendingMayExist = true;
       } catch (error) {
         this.pendingMayExist = true;
         this.logger.error('claiming exports failed; retrying', { error });

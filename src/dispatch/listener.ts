@@ -13,6 +13,10 @@ import { Client } from 'pg';
 import type { Logger } from '../logger';
 
 export const CHANNEL = 'jobout_status_change';
+/** The status-change trigger's notice on CHANNEL (an empty payload): a dispatcher wakes its recording loop. */
+export const STATUS_CHANGE_NOTICE = '';
+/** The notice on CHANNEL that exports are due now (an operator retried them): a dispatcher wakes its sending loop. */
+export const EXPORTS_DUE_NOTICE = 'exports';
 /** How often the listening session must prove it is alive. */
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 /** Connecting and LISTEN must finish within this, or the attempt is retried. */
@@ -29,8 +33,8 @@ export interface ListenerOptions {
   channel?: string;
   /** Names the session in pg_stat_activity, so each listener can be told apart. Default `jobout-listener`. */
   applicationName?: string;
-  /** Called on every notification and after every (re)connect. */
-  onWake?: () => void;
+  /** Called on every notification, with its payload, and after every (re)connect, without one. */
+  onWake?: (payload?: string) => void;
   /** Called with the payload of every notification. */
   onNotification?: (payload: string) => void;
   heartbeatIntervalMs?: number;
@@ -87,8 +91,9 @@ export class Listener {
     client.on('end', () => this.lost(client, new Error('connection ended')));
     client.on('notification', (message) => {
       if (message.channel !== this.channel) return;
-      this.options.onNotification?.(message.payload ?? '');
-      this.options.onWake?.();
+      const payload = message.payload ?? '';
+      this.options.onNotification?.(payload);
+      this.options.onWake?.(payload);
     });
     try {
       await client.connect();

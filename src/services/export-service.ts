@@ -8,6 +8,7 @@ import { EXPORT_STATES, OBJECT_TYPES, type ExportState, type ObjectType } from '
 import { sqlRunner } from '../db/sql-runner';
 import { loadJobRule, payloadText } from '../dispatch/sql/record-exports';
 import { loadSnapshot } from '../dispatch/sql/load-snapshots';
+import { CHANNEL, EXPORTS_DUE_NOTICE } from '../dispatch/listener';
 import { requireId } from './ids';
 import type { PageRequest } from './paging';
 import { pageOf, type Page, type Scope } from './scope';
@@ -243,5 +244,5 @@ export class ExportService {
 
 /** Retried exports are due now: wake every instance's dispatcher rather than wait for its safety poll. */
 async function wakeDispatchers(scope: Scope): Promise<void> {
-  await scope.em.execute(`select pg_notify('jobout_status_change', '')`);
+  await scope.em.execute(`select pg_notify('${CHANNEL}', '${EXPORTS_DUE_NOTICE}')`);
 }

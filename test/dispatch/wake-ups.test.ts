@@ -1,0 +1,113 @@
+/**
+ * What wakes the dispatcher's two loops. A status change wakes the recording loop, which claims the new exports
+ * itself when it has room; the sending loop claims from the database only when exports wait there. Neither may
+ * depend on the safety poll: this instance's dispatcher polls once a minute, so a missed wake-up shows as an
+ * export that is not sent.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretBox } from '../../src/auth/secret-box';
+import { sqlRunner, type SqlRunner, type Statement } from '../../src/db/sql-runner';
+import { STATUS_CHANGE_NOTICE } from '../../src/dispatch/listener';
+import { Dispatcher } from '../../src/dispatch/dispatcher';
+import { Sender } from '../../src/dispatch/sender';
+import { silentLogger } from '../../src/logger';
+import { startTestGateway, type TestGateway } from '../support/gateway';
+import { createConnection, createJob, jobInput } from '../support/fixtures';
+import { startHttpSink, type HttpSink } from '../support/http-sink';
+import { waitFor } from '../support/wait';
+
+const CLAIM_PENDING = 'jobout_claim_pending';
+
+let t: TestGateway;
+let sink: HttpSink;
+let sender: Sender;
+
+beforeAll(async () => {
+  t = await startTestGateway();
+  sink = await startHttpSink();
+  await createJob(t, jobInput(await createConnection(t, 'Sink', sink.url), { name: 'Created orders', triggerStatuses: ['ORDER_CREATED'] }));
+  // This file's dispatchers do the work; the gateway's would compete for it.
+  await t.gateway.dispatcher.stop();
+  sender = new Sender({ timeoutMs: 5_000, allowPrivateTargets: true, userAgent: 'jobout-test' });
+});
+afterAll(async () => {
+  await sender?.close();
+  await t?.close();
+  await sink?.close();
+});
+
+/**
+ * The real database, with the claim of PENDING exports counted and, while `hold` is set, its result held back
+ * after the statement ran: what a claim in flight looks like to a recording that commits meanwhile.
+ */
+function claimGate(base: SqlRunner) {
+  const gate = { claims: 0, held: 0, hold: undefined as Promise<void> | undefined };
+  const wrap = (runner: SqlRunner): SqlRunner => ({
+    query: async <T,>(statement: Statement, params?: unknown[]) => {
+      const rows = await runner.query<T>(statement, params);
+      if (typeof statement !== 'string' && statement.name === CLAIM_PENDING) {
+        gate.claims += 1;
+        if (gate.hold) {
+          gate.held += 1;
+          await gate.hold;
+        }
+      }
+      return rows;
+    },
+    transaction: (work) => runner.transaction((tx) => work(wrap(tx))),
+  });
+  return { gate, sql: wrap(base) };
+}
+
+function startDispatcher(sql: SqlRunner, concurrency: number): Dispatcher {
+  const dispatcher = new Dispatcher(sql, sender, new SecretBox(Buffer.alloc(32, 7)), {
+    concurrency,
+    httpTimeoutMs: 5_000,
+    retry: { maxRetries: 5, intervalMs: 60_000 },
+    safetyPollMs: 60_000,
+  }, silentLogger);
+  dispatcher.start();
+  return dispatcher;
+}
+
+const insertOrder = (reference: string) => t.db.query(`insert into order_logistic (reference, status) values ($1, 'ORDER_CREATED')`, [reference]);
+const sentTo = (reference: string) => sink.requests.filter((request) => request.body.includes(`"${reference}"`)).length;
+
+describe('a status change', () => {
+  it('is recorded and sent by the recording loop alone, with no claim from the database', async () => {
+    const { gate, sql } = claimGate(sqlRunner(t.gateway.orm));
+    const dispatcher = startDispatcher(sql, 4);
+    try {
+      await waitFor(() => gate.claims === 1, { what: 'the claim every dispatcher makes at start' });
+      await insertOrder('WAKE-1');
+      dispatcher.wake(STATUS_CHANGE_NOTICE);
+      await waitFor(() => sentTo('WAKE-1') === 1, { what: 'the export sent' });
+      expect(gate.claims).toBe(1);
+    } finally {
+      await dispatcher.stop();
+    }
+  });
+
+  it('recorded PENDING while a claim is in flight is claimed next, not left for the safety poll', async () => {
+    const { gate, sql } = claimGate(sqlRunner(t.gateway.orm));
+    let release!: () => void;
+    gate.hold = new Promise((resolve) => (release = resolve));
+    const dispatcher = startDispatcher(sql, 4);
+    try {
+      // The start-up claim ran (finding nothing) and holds all the room; a change recorded now waits PENDING.
+      await waitFor(() => gate.held === 1, { what: 'the start-up claim in flight' });
+      await insertOrder('WAKE-2');
+      dispatcher.wake(STATUS_CHANGE_NOTICE);
+      await waitFor(async () => (await t.db.query(`select 1 from export where object_reference = 'WAKE-2' and state = 'PENDING'`)).length === 1, {
+        what: 'the export recorded PENDING',
+      });
+      gate.hold = undefined;
+      release();
+      await waitFor(() => sentTo('WAKE-2') === 1, { what: 'the PENDING export claimed and sent' });
+      expect(gate.claims).toBe(2);
+    } finally {
+      release();
+      await dispatcher.stop();
+    }
+  });
+});
