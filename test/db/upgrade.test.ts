@@ -1,7 +1,7 @@
 /**
- * Upgrading a database that already holds work: the lean write path migration applied over the first two
- * migrations and their data keeps every export and every change not yet recorded, and leaves triggers that
- * record the next change.
+ * Upgrading a database that already holds work: the migrations since the first two (lean write path, outbox
+ * claims) applied over them and their data keep every export and every change not yet recorded, and leave
+ * triggers that record the next change.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openOrm } from '../../src/db/orm';
@@ -31,12 +31,12 @@ describe('the lean write path migration over a database in use', () => {
                           case o.reference when 'OLD-1' then null else gen_random_uuid() end, case o.reference when 'OLD-1' then null else now() end
                    from order_logistic o`);
 
-      expect(await migrate(orm, url)).toEqual(['Migration20261127020000_lean_write_path']);
+      expect(await migrate(orm, url)).toEqual(['Migration20261127020000_lean_write_path', 'Migration20261127030000_outbox_claims']);
     } finally {
       await orm.close();
     }
 
-    expect(await query(`select object_reference from status_change order by id`)).toEqual([{ object_reference: 'OLD-2' }]);
+    expect(await query(`select object_reference, claimed_until from status_change order by id`)).toEqual([{ object_reference: 'OLD-2', claimed_until: null }]);
     expect(await query(`select object_reference, state from export order by object_reference`)).toEqual([
       { object_reference: 'OLD-1', state: 'SUCCEEDED' },
       { object_reference: 'OLD-2', state: 'SENDING' },
@@ -66,7 +66,7 @@ describe('the lean write path migration while the order system keeps a transacti
       await expect(migrate(orm, blocked.url)).rejects.toThrow(/could not lock a table within its timeout/);
       await orderSystem.query('rollback');
       expect(await blocked.query(`select 1 from information_schema.columns where table_name = 'status_change' and column_name = 'processed_at'`)).toHaveLength(1);
-      expect(await migrate(orm, blocked.url)).toEqual(['Migration20261127020000_lean_write_path']);
+      expect(await migrate(orm, blocked.url)).toEqual(['Migration20261127020000_lean_write_path', 'Migration20261127030000_outbox_claims']);
     } finally {
       await orderSystem.end().catch(() => {});
       await orm.close();

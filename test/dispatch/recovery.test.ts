@@ -62,6 +62,34 @@ describe('nothing is lost', () => {
     await waitFor(() => requestsFor(reference).length === 1, { what: 'the change committed while stopped' });
   });
 
+  it('records a change claimed by an instance that stopped before recording it once the claim has ended, and only once', async () => {
+    const reference = next('CLAIMED');
+    const { recordExports } = await import('../../src/dispatch/sql/record-exports');
+    const sql = sqlRunner(t.gateway.orm);
+    await t.gateway.dispatcher.stop();
+    try {
+      await insertOrder(reference, 'ORDER_CREATED');
+      const [change] = await t.db.query<any>('select * from status_change where object_reference = $1', [reference]);
+      // Another instance claimed it (the first of its two statements) and died before the second.
+      await t.db.query(`update status_change set claimed_until = now() + interval '1 hour' where id = $1`, [change.id]);
+      expect(await recordExports(sql, 100)).toMatchObject({ changes: 0, exports: 0 });
+      await t.db.query(`update status_change set claimed_until = now() - interval '1 second' where id = $1`, [change.id]);
+      expect(await recordExports(sql, 100)).toMatchObject({ changes: 1, exports: 1 });
+      // Its late second statement, or a claim that ran out mid-round, records the same change again: same export id.
+      await t.db.query(
+        `insert into status_change (id, object_type, object_id, object_reference, supplier_external_id, status, changed_at)
+         overriding system value values ($1, $2, $3, $4, $5, $6, $7)`,
+        [change.id, change.object_type, change.object_id, change.object_reference, change.supplier_external_id, change.status, change.changed_at],
+      );
+      expect(await recordExports(sql, 100)).toMatchObject({ changes: 1, exports: 0 });
+      expect(await t.db.query('select 1 from status_change where object_reference = $1', [reference])).toHaveLength(0);
+    } finally {
+      t.gateway.dispatcher.start();
+    }
+    await waitFor(() => requestsFor(reference).length === 1, { what: 'the export sent' });
+    expect(await t.db.query('select 1 from export where object_reference = $1', [reference])).toHaveLength(1);
+  });
+
   it('recovers a killed listener connection; changes made meanwhile are exported', async () => {
     const ready = async () => (await fetch(`${t.url}/readyz`)).status;
     await t.db.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'jobout-listener' and datname = current_database()`);
