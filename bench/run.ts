@@ -2,7 +2,8 @@
  * `npm run bench`: Jobout end to end on this machine, in one run (see BENCHMARKS.md for the latest figures).
  *
  * An embedded PostgreSQL, a partner sink and Jobout each run in their own process; this process generates the
- * load and measures: burst throughput (deliveries/s from the first commit to the last receipt), steady latency
+ * load and measures: burst throughput (deliveries/s from the first commit to the last receipt, after a smaller
+ * warm-up burst, with the CPU time each process spent per delivery), steady latency
  * (commit to receipt at 100 changes/s), the order system's commit rate with and without Jobout's trigger, a bare
  * undici ceiling against the same sink, and Jobout's peak RSS. `--quick` runs a small version (a test runs it),
  * `--json` prints the figures as JSON.
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { Client, Pool } from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
+import { cpuPerDelivery, postgresProcesses, readCpu, type ProcessGroups } from './cpu-time';
 import { VERSION } from '../src/version';
 
 const quick = process.argv.includes('--quick');
@@ -21,8 +23,8 @@ const asJson = process.argv.includes('--json');
 /** `--burst-only`: just the burst, to profile it (e.g. with JOBOUT_BENCH_NODE_ARGS below). */
 const burstOnly = process.argv.includes('--burst-only');
 const SIZE = quick
-  ? { burstTransactions: 10, perTransaction: 100, burstClients: 4, steadyRate: 100, steadySeconds: 2, writeSeconds: 1, writeClients: 8, ceilingSeconds: 1 }
-  : { burstTransactions: 200, perTransaction: 100, burstClients: 4, steadyRate: 100, steadySeconds: 20, writeSeconds: 5, writeClients: 8, ceilingSeconds: 5 };
+  ? { warmUpOrders: 200, burstTransactions: 10, perTransaction: 100, burstClients: 4, steadyRate: 100, steadySeconds: 2, writeSeconds: 1, writeClients: 8, ceilingSeconds: 1 }
+  : { warmUpOrders: 2_000, burstTransactions: 200, perTransaction: 100, burstClients: 4, steadyRate: 100, steadySeconds: 20, writeSeconds: 5, writeClients: 8, ceilingSeconds: 5 };
 const LINES_PER_ORDER = 3;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const DELIVERY_DEADLINE_MS = quick ? 60_000 : 300_000;
@@ -68,6 +70,10 @@ class SinkProcess {
       this.child.on('message', onMessage);
       this.child.send({ type });
     });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
   }
 
   stats = () => this.ask<SinkStats>('stats');
@@ -123,9 +129,22 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** Burst: transactions of 100 status updates that each fire one export, from a few writers at once. */
-async function burst(pool: Pool, sink: SinkProcess, ids: string[]) {
+/** The whole machine's CPU time so far, and how much of it was busy (every process, from /proc/stat). */
+function machineTimes(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number);
+  const total = user + nice + system + idle + iowait + irq + softirq + steal;
+  return { busy: total - idle - iowait, total };
+}
+
+/**
+ * Burst: transactions of 100 status updates that each fire one export, from a few writers at once. Also reports
+ * the CPU each process spent per delivery meanwhile, and how busy the machine was.
+ */
+async function burst(pool: Pool, sink: SinkProcess, ids: string[], processes: ProcessGroups) {
   await sink.reset();
+  const cpuBefore = readCpu(processes);
+  const machineBefore = machineTimes();
   const batches: string[][] = [];
   for (let i = 0; i < ids.length; i += SIZE.perTransaction) batches.push(ids.slice(i, i + SIZE.perTransaction));
   const started = Date.now();
@@ -140,9 +159,12 @@ async function burst(pool: Pool, sink: SinkProcess, ids: string[]) {
   );
   const committedSeconds = (Date.now() - started) / 1000;
   await until('every burst export at the sink', async () => (await sink.stats()).keys >= ids.length, DELIVERY_DEADLINE_MS);
+  const machineAfter = machineTimes();
+  const cpuUs = cpuPerDelivery(cpuBefore, readCpu(processes), ids.length);
   const stats = await sink.stats();
   const seconds = (stats.lastArrival - started) / 1000;
-  return { deliveries: stats.keys, duplicates: stats.duplicates, seconds, committedSeconds, perSecond: stats.keys / seconds };
+  const machineBusy = (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total);
+  return { deliveries: stats.keys, duplicates: stats.duplicates, seconds, committedSeconds, perSecond: stats.keys / seconds, cpuUsPerDelivery: cpuUs, machineBusy };
 }
 
 /** Steady: single-row changes at a fixed arrival rate (open model); latency from clock_timestamp() to receipt. */
@@ -249,7 +271,7 @@ async function main(): Promise<void> {
       input: { name: 'Bench orders', objectType: 'ORDER', clientConnectionId: createClientConnection.id, triggerStatuses: ['ORDER_CREATED', 'SHIPPED'], apiCall: { httpMethod: 'POST', path: '/orders' } },
     });
 
-    const orders = SIZE.burstTransactions * SIZE.perTransaction;
+    const orders = SIZE.warmUpOrders + SIZE.burstTransactions * SIZE.perTransaction;
     log(`seeding ${orders} orders with ${LINES_PER_ORDER} lines each`);
     const seeded = await pool.query<{ id: string; reference: string }>(
       `insert into order_logistic (reference, account_external_id, supplier_external_id, status)
@@ -265,10 +287,20 @@ async function main(): Promise<void> {
     await until('the seed changes to be processed', async () => (await pool.query(`select 1 from status_change limit 1`)).rowCount === 0, 120_000);
 
     const ids = seeded.rows.map((row) => row.id);
+    const processes: ProcessGroups = {
+      jobout: () => [jobout.child.pid!],
+      postgres: () => postgresProcesses(path.join(dir, 'postgres')),
+      sink: () => [sink.pid],
+      loadGenerator: () => [process.pid],
+    };
+    // A first, smaller burst warms Jobout up (its JIT compiled a tenth of its CPU time in a burst right after
+    // start); it is reported too, as the burst a freshly started gateway manages.
+    log('warm-up burst…');
+    const coldBurst = await burst(pool, sink, ids.slice(0, SIZE.warmUpOrders), processes);
     log('burst…');
-    const burstResult = await burst(pool, sink, ids);
+    const burstResult = await burst(pool, sink, ids.slice(SIZE.warmUpOrders), processes);
     if (burstOnly) {
-      process.stdout.write(`${JSON.stringify({ burst: burstResult, dispatcherPeakRssMb: peakRssMb(jobout.child.pid!) })}\n`);
+      process.stdout.write(`${JSON.stringify({ coldBurst, burst: burstResult, dispatcherPeakRssMb: peakRssMb(jobout.child.pid!) })}\n`);
       return;
     }
     log('steady latency…');
@@ -298,6 +330,7 @@ async function main(): Promise<void> {
     const results = {
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, jobout: VERSION, quick },
       burst: { ...burstResult, ceilingRatio: burstResult.perSecond / ceilingPerSecond },
+      coldBurst,
       steady: steadyResult,
       writePath: { withoutTrigger, withTrigger, kept: withTrigger / withoutTrigger },
       ceiling: { undiciRequestsPerSecond: ceilingPerSecond },
@@ -307,12 +340,19 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     } else {
       const row = (name: string, value: string, target: string) => `| ${name} | ${value} | ${target} |`;
+      const cpu = burstResult.cpuUsPerDelivery;
       process.stdout.write(
         [
           '| measure | result | target |',
           '| --- | --- | --- |',
           row('burst deliveries/s', `${burstResult.perSecond.toFixed(0)} (${burstResult.deliveries} in ${burstResult.seconds.toFixed(2)} s, ${burstResult.duplicates} duplicates)`, '>= 5000'),
           row('burst / bare-sink ceiling', `${(results.burst.ceilingRatio * 100).toFixed(1)} %`, '>= 30 %'),
+          row(
+            'burst CPU µs per delivery: Jobout / PostgreSQL / sink / load generator',
+            `${cpu.jobout.toFixed(0)} / ${cpu.postgres.toFixed(0)} / ${cpu.sink.toFixed(0)} / ${cpu.loadGenerator.toFixed(0)} (machine ${(burstResult.machineBusy * 100).toFixed(0)} % busy)`,
+            '',
+          ),
+          row(`first burst after start (${coldBurst.deliveries} changes, cold) deliveries/s`, coldBurst.perSecond.toFixed(0), ''),
           row('steady p50 / p95 / p99 / max (ms)', `${steadyResult.p50.toFixed(1)} / ${steadyResult.p95.toFixed(1)} / ${steadyResult.p99.toFixed(1)} / ${steadyResult.max.toFixed(1)}`, 'p50 <= 5, p99 <= 25'),
           row('order commits/s without / with trigger', `${withoutTrigger.toFixed(0)} / ${withTrigger.toFixed(0)} (${(results.writePath.kept * 100).toFixed(1)} % kept)`, '>= 80 % kept'),
           row('bare undici ceiling req/s', ceilingPerSecond.toFixed(0), ''),
