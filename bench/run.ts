@@ -20,7 +20,7 @@ import { VERSION } from '../src/version';
 
 const quick = process.argv.includes('--quick');
 const asJson = process.argv.includes('--json');
-/** `--burst-only`: just the burst, to profile it (e.g. with JOBOUT_BENCH_NODE_ARGS below). */
+/** `--burst-only`: just the two bursts, to profile them (e.g. with JOBOUT_BENCH_NODE_ARGS below). */
 const burstOnly = process.argv.includes('--burst-only');
 const SIZE = quick
   ? { warmUpOrders: 200, burstTransactions: 10, perTransaction: 100, burstClients: 4, steadyRate: 100, steadySeconds: 2, writeSeconds: 1, writeClients: 8, ceilingSeconds: 1 }

@@ -33,7 +33,7 @@ import { releaseLeases } from './sql/reclaim-expired';
 import { settleAttempts, type AttemptResult, type SettledExport } from './sql/settle-attempts';
 import { WakeSignal } from './wake-signal';
 
-/** Outbox rows recorded per transaction, at most; also the most claimed exports queued for a send slot. */
+/** Outbox rows recorded per round, at most; also the most claimed exports queued for a send slot. */
 export const RECORD_BATCH = 500;
 /**
  * Wake-up without a notification: bounds the delay of a missed NOTIFY (a writer that saw a busy dispatcher and
@@ -153,7 +153,7 @@ export class Dispatcher {
       return result;
     } finally {
       this.reserved -= room;
-      // room given back: the other loop may have found none while this claim held it
+      // room given back: the sending loop may have found none while this claim held it
       if (this.pendingMayExist || this.retriesDue) this.sendSignal.wake();
     }
   }

@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 
-describe('the lean write path migration over a database in use', () => {
+describe('the migrations since the dispatch one, over a database in use', () => {
   it('keeps exports and unrecorded changes, drops recorded ones, and records the next change', async () => {
     const { url, query } = db;
     const orm = await openOrm(url);
@@ -52,7 +52,7 @@ describe('the lean write path migration over a database in use', () => {
   });
 });
 
-describe('the lean write path migration while the order system keeps a transaction open', () => {
+describe('the migrations since the dispatch one, while the order system keeps a transaction open', () => {
   it('gives up after its lock timeout with a message that says why, and changes nothing', async () => {
     const blocked = await createEmptyDatabase();
     const { Client } = await import('pg');

@@ -4,7 +4,7 @@
  * that lost its lease.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqlRunner } from '../../src/db/sql-runner';
+import { sqlRunner, type SqlRunner } from '../../src/db/sql-runner';
 import { claimExports } from '../../src/dispatch/sql/claim-exports';
 import { settleAttempts } from '../../src/dispatch/sql/settle-attempts';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway';
@@ -81,13 +81,46 @@ describe('nothing is lost', () => {
          overriding system value values ($1, $2, $3, $4, $5, $6, $7)`,
         [change.id, change.object_type, change.object_id, change.object_reference, change.supplier_external_id, change.status, change.changed_at],
       );
-      expect(await recordExports(sql, 100)).toMatchObject({ changes: 1, exports: 0 });
+      // Even with room to claim it for sending, the conflicting export is neither inserted nor claimed.
+      expect(await recordExports(sql, 100, { claim: 5, defaultTimeoutMs: 1_000 })).toEqual({ changes: 1, exports: 0, claimed: [] });
       expect(await t.db.query('select 1 from status_change where object_reference = $1', [reference])).toHaveLength(0);
     } finally {
       t.gateway.dispatcher.start();
     }
     await waitFor(() => requestsFor(reference).length === 1, { what: 'the export sent' });
     expect(await t.db.query('select 1 from export where object_reference = $1', [reference])).toHaveLength(1);
+  });
+
+  it('gives the changes of a round that failed back at once, unless another round claimed them meanwhile', async () => {
+    const reference = next('RELEASED');
+    const { recordExports } = await import('../../src/dispatch/sql/record-exports');
+    const base = sqlRunner(t.gateway.orm);
+    // The real database, with the insert of the exports failing (after `meanwhile` ran) like a lost connection.
+    const failingInsert = (meanwhile: () => Promise<unknown>): SqlRunner => ({
+      query: async (statement, params) => {
+        if (typeof statement !== 'string' && statement.name === 'jobout_record_insert_exports') {
+          await meanwhile();
+          throw new Error('connection lost');
+        }
+        return base.query(statement, params);
+      },
+      transaction: (work) => base.transaction(work),
+    });
+    const claimedUntil = async () => (await t.db.query<any>('select claimed_until from status_change where object_reference = $1', [reference]))[0].claimed_until;
+    await t.gateway.dispatcher.stop();
+    try {
+      await insertOrder(reference, 'ORDER_CREATED');
+      await expect(recordExports(failingInsert(async () => {}), 100)).rejects.toThrow('connection lost');
+      expect(await claimedUntil()).toBeNull();
+      const otherClaim = new Date(Date.now() + 3_600_000);
+      const takenOver = () => t.db.query(`update status_change set claimed_until = $2 where object_reference = $1`, [reference, otherClaim]);
+      await expect(recordExports(failingInsert(takenOver), 100)).rejects.toThrow('connection lost');
+      expect(await claimedUntil()).toEqual(otherClaim);
+      await t.db.query(`update status_change set claimed_until = null where object_reference = $1`, [reference]);
+    } finally {
+      t.gateway.dispatcher.start();
+    }
+    await waitFor(() => requestsFor(reference).length === 1, { what: 'the export sent' });
   });
 
   it('recovers a killed listener connection; changes made meanwhile are exported', async () => {

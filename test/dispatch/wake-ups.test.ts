@@ -73,6 +73,19 @@ function startDispatcher(sql: SqlRunner, concurrency: number): Dispatcher {
 const insertOrder = (reference: string) => t.db.query(`insert into order_logistic (reference, status) values ($1, 'ORDER_CREATED')`, [reference]);
 const sentTo = (reference: string) => sink.requests.filter((request) => request.body.includes(`"${reference}"`)).length;
 
+describe('the idle flag', () => {
+  it('left lowered by an instance that stopped abruptly is raised by the first round that drains the outbox', async () => {
+    await t.db.query('update dispatch_wakeup set idle = false');
+    const dispatcher = startDispatcher(sqlRunner(t.gateway.orm), 4);
+    try {
+      // Not the safety poll's doing: it would take a minute here.
+      await waitFor(async () => (await t.db.query<{ idle: boolean }>('select idle from dispatch_wakeup'))[0].idle, { what: 'writers told to notify again' });
+    } finally {
+      await dispatcher.stop();
+    }
+  });
+});
+
 describe('a status change', () => {
   it('is recorded and sent by the recording loop alone, with no claim from the database', async () => {
     const { gate, sql } = claimGate(sqlRunner(t.gateway.orm));

@@ -8,18 +8,18 @@ import { Migration } from '@mikro-orm/migrations';
  *   trips (begin, claim, insert, commit), and instances still never record the same change at once. A claim
  *   that outlives its instance (a crash between the two statements) ends by itself, and recording the change
  *   again is harmless: export ids are digests of their dedupe key (ON CONFLICT (id)).
- * - Vacuum no longer truncates it, as is usual for a queue table: after a burst it is empty, and truncating its
- *   pages takes an exclusive lock that every order-system writer's trigger would queue behind, for a table that
- *   grows again with the next burst.
+ * - It is a queue table: vacuum no longer truncates it (after a burst it is empty, and the truncation takes an
+ *   exclusive lock, replayed on standbys, for pages the next burst needs again), and its pages keep room for the
+ *   claim's new row versions (fillfactor), so that a claim can be a HOT update, without a new index entry.
  */
 export class Migration20261127030000_outbox_claims extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
-      -- Order-system transactions write the outbox through their triggers: rather fail (the next start tries
-      -- again) than queue their traffic behind this lock.
+      -- Order-system transactions write the outbox through their triggers: their traffic queues behind this
+      -- lock for at most 10 s, then the migration fails and the next start tries again.
       set local lock_timeout = '10s';
       alter table status_change add column claimed_until timestamptz;
-      alter table status_change set (vacuum_truncate = false);
+      alter table status_change set (vacuum_truncate = false, fillfactor = 70);
     `);
   }
 }

@@ -56,13 +56,20 @@ const JOB_SEND_JSON = `json_build_object('httpMethod', j.http_method, 'path', j.
    from client_connection c where c.id = j.client_connection_id))`;
 
 /**
- * How long a recording round holds the changes it claimed: far longer than a round takes (milliseconds), and what
- * a crash between the two statements delays their recording by.
+ * How long a recording round holds the changes it claimed: far longer than a round takes (milliseconds; a round
+ * that takes longer only lets another instance redo its work), and what a crash between the two statements
+ * delays their recording by.
  */
-export const RECORDING_CLAIM_MS = 10_000;
+export const RECORDING_CLAIM_MS = 5_000;
 
-/** Gives claimed changes back when their round failed, so the next round need not wait for the claim to end. */
-const RELEASE_CHANGES_SQL = prepared('jobout_record_release_changes', `update status_change set claimed_until = null where id = any($1::bigint[])`);
+/**
+ * Gives claimed changes back when their round failed, so the next round need not wait for the claim to end; only
+ * if still claimed by that round (same `claimed_until`): after a slow failure another round may hold them.
+ */
+const RELEASE_CHANGES_SQL = prepared(
+  'jobout_record_release_changes',
+  `update status_change set claimed_until = null where id = any($1::bigint[]) and claimed_until = $2::timestamptz`,
+);
 
 /**
  * Every lookup of a row goes through `= any(array(...))` on a primary key, never a join between the CTEs: a
@@ -73,11 +80,12 @@ const CLAIM_AND_MATCH_SQL = prepared('jobout_record_claim_changes', `
     update status_change s set claimed_until = now() + $2 * interval '1 millisecond'
     where s.id = any(array(select id from status_change where claimed_until is null or claimed_until < now()
                            order by id limit $1 for update skip locked))
-    returning s.id, s.object_type, s.object_id, s.object_reference, s.supplier_external_id, s.status, s.changed_at
+    returning s.id, s.object_type, s.object_id, s.object_reference, s.supplier_external_id, s.status, s.changed_at, s.claimed_until
   ), matches as (
     select c.id as change_id, c.object_type, c.object_id, j.id as job_id from changes c join export_job j on ${MATCHING_JOB}
   )
   select
+    (select max(claimed_until)::text from changes) as claimed_until, -- text: a Date would drop the microseconds
     coalesce((select json_agg(json_build_object('id', c.id::text, 'objectType', c.object_type, 'objectId', c.object_id,
         'objectReference', c.object_reference, 'supplierExternalId', c.supplier_external_id, 'status', c.status) order by c.id)
       from changes c), '[]') as changes,
@@ -152,6 +160,8 @@ function buildRecorded(snapshot: ObjectSnapshot, job: JobRule, status: string): 
 type JobSend = Pick<ClaimedExport, 'httpMethod' | 'path' | 'queryParams' | 'connection'>;
 
 interface ClaimedBatch {
+  /** When this round's claim ends: every change it claimed carries this exact value. */
+  claimed_until: string | null;
   changes: StatusChange[];
   matches: { changeId: string; jobId: string }[];
   jobs: { rule: JobRule; send: JobSend }[];
@@ -177,7 +187,8 @@ export async function recordExports(sql: SqlRunner, limit: number, options: Reco
   try {
     return await insertExports(sql, batch, options);
   } catch (error) {
-    await sql.query(RELEASE_CHANGES_SQL, [batch.changes.map((change) => change.id)]).catch(() => {}); // else they wait for the claim to end
+    // best effort (the error that matters is the one rethrown); unreleased, they wait for the claim to end
+    await sql.query(RELEASE_CHANGES_SQL, [batch.changes.map((change) => change.id), batch.claimed_until]).catch(() => {});
     throw error;
   }
 }
