@@ -9,8 +9,7 @@ import { Migration } from '@mikro-orm/migrations';
  *   that outlives its instance (a crash between the two statements) ends by itself, and recording the change
  *   again is harmless: export ids are digests of their dedupe key (ON CONFLICT (id)).
  * - It is a queue table: vacuum no longer truncates it (after a burst it is empty, and the truncation takes an
- *   exclusive lock, replayed on standbys, for pages the next burst needs again), and its pages keep room for the
- *   claim's new row versions (fillfactor), so that a claim can be a HOT update, without a new index entry.
+ *   exclusive lock, replayed on standbys, for pages the next burst needs again).
  */
 export class Migration20261127030000_outbox_claims extends Migration {
   override async up(): Promise<void> {
@@ -19,7 +18,7 @@ export class Migration20261127030000_outbox_claims extends Migration {
       -- lock for at most 10 s, then the migration fails and the next start tries again.
       set local lock_timeout = '10s';
       alter table status_change add column claimed_until timestamptz;
-      alter table status_change set (vacuum_truncate = false, fillfactor = 70);
+      alter table status_change set (vacuum_truncate = false);
     `);
   }
 }
