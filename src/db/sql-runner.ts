@@ -27,43 +27,21 @@ interface KnexClient {
 }
 
 export interface SqlRunner {
+  /** One statement on a pooled connection, in a transaction of its own. */
   query<T = Record<string, any>>(statement: Statement, params?: unknown[]): Promise<T[]>;
-  /** Runs `work` in one transaction on one connection; a throw rolls it back. */
-  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
-}
-
-function on(connection: PgConnection): SqlRunner {
-  const runner: SqlRunner = {
-    query: async (statement, params) => (await run(connection, statement, params)).rows,
-    transaction: (work) => work(runner), // already inside one
-  };
-  return runner;
 }
 
 export function sqlRunner(source: MikroORM | EntityManager): SqlRunner {
   const em = ('em' in source ? source.em : source) as EntityManager;
   const client = em.getKnex().client as unknown as KnexClient;
-  const withConnection = async <T>(use: (connection: PgConnection) => Promise<T>): Promise<T> => {
-    const connection = await client.acquireConnection();
-    try {
-      return await use(connection);
-    } finally {
-      await client.releaseConnection(connection);
-    }
-  };
   return {
-    query: (statement, params) => withConnection(async (connection) => (await run(connection, statement, params)).rows),
-    transaction: (work) =>
-      withConnection(async (connection) => {
-        await run(connection, 'begin');
-        try {
-          const result = await work(on(connection));
-          await run(connection, 'commit');
-          return result;
-        } catch (error) {
-          await run(connection, 'rollback').catch(() => {});
-          throw error;
-        }
-      }),
+    async query(statement, params) {
+      const connection = await client.acquireConnection();
+      try {
+        return (await run(connection, statement, params)).rows;
+      } finally {
+        await client.releaseConnection(connection);
+      }
+    },
   };
 }

@@ -104,7 +104,6 @@ describe('nothing is lost', () => {
         }
         return base.query(statement, params);
       },
-      transaction: (work) => base.transaction(work),
     });
     const claimedUntil = async () => (await t.db.query<any>('select claimed_until from status_change where object_reference = $1', [reference]))[0].claimed_until;
     await t.gateway.dispatcher.stop();

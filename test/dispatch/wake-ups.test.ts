@@ -42,9 +42,9 @@ afterAll(async () => {
  */
 function claimGate(base: SqlRunner) {
   const gate = { claims: 0, held: 0, hold: undefined as Promise<void> | undefined };
-  const wrap = (runner: SqlRunner): SqlRunner => ({
+  const sql: SqlRunner = {
     query: async <T,>(statement: Statement, params?: unknown[]) => {
-      const rows = await runner.query<T>(statement, params);
+      const rows = await base.query<T>(statement, params);
       if (typeof statement !== 'string' && statement.name === CLAIM_PENDING) {
         gate.claims += 1;
         if (gate.hold) {
@@ -54,9 +54,8 @@ function claimGate(base: SqlRunner) {
       }
       return rows;
     },
-    transaction: (work) => runner.transaction((tx) => work(wrap(tx))),
-  });
-  return { gate, sql: wrap(base) };
+  };
+  return { gate, sql };
 }
 
 function startDispatcher(sql: SqlRunner, concurrency: number): Dispatcher {
