@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlRunner, type SqlRunner } from '../../src/db/sql-runner';
 import { claimExports } from '../../src/dispatch/sql/claim-exports';
+import { recordExports } from '../../src/dispatch/sql/record-exports';
 import { settleAttempts } from '../../src/dispatch/sql/settle-attempts';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway';
 import { createJob, jobInput, createConnection } from '../support/fixtures';
@@ -64,7 +65,6 @@ describe('nothing is lost', () => {
 
   it('records a change claimed by an instance that stopped before recording it once the claim has ended, and only once', async () => {
     const reference = next('CLAIMED');
-    const { recordExports } = await import('../../src/dispatch/sql/record-exports');
     const sql = sqlRunner(t.gateway.orm);
     await t.gateway.dispatcher.stop();
     try {
@@ -93,7 +93,6 @@ describe('nothing is lost', () => {
 
   it('gives the changes of a round that failed back at once, unless another round claimed them meanwhile', async () => {
     const reference = next('RELEASED');
-    const { recordExports } = await import('../../src/dispatch/sql/record-exports');
     const base = sqlRunner(t.gateway.orm);
     // The real database, with the insert of the exports failing (after `meanwhile` ran) like a lost connection.
     const failingInsert = (meanwhile: () => Promise<unknown>): SqlRunner => ({
@@ -172,7 +171,6 @@ describe('a settle by an instance that lost its lease', () => {
     await t.gateway.dispatcher.stop();
     try {
       await insertOrder(reference, 'ORDER_CREATED');
-      const { recordExports } = await import('../../src/dispatch/sql/record-exports');
       const em = sqlRunner(t.gateway.orm);
       await recordExports(em, 100);
       const [first] = await claimExports(em, { states: ['PENDING'], limit: 100, defaultTimeoutMs: 1000 });
