@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { startGateway } from './gateway';
 import { createLogger } from './logger';
+import { StartupError } from './startup-error';
 
 async function main(): Promise<void> {
   const logger = createLogger();
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  process.stderr.write(`jobout: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // An operator's problem is said plainly; anything else is a bug, reported with its stack.
+  const detail = error instanceof StartupError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`jobout: failed to start: ${detail}\n`);
   process.exit(1);
 });

@@ -8,6 +8,7 @@ import { FlushMode, LoadStrategy, ReflectMetadataProvider, type Options } from '
 import { Client } from 'pg';
 import { ENTITIES } from '../domain/entities';
 import { MIGRATIONS } from './migrations';
+import { StartupError } from '../startup-error';
 import { LOCK_NOT_AVAILABLE, pgErrorCode } from './pg-errors';
 
 /** Any constant works; it only has to be the same for every Jobout instance migrating one database. */
@@ -71,10 +72,12 @@ export async function migrate(orm: MikroORM, databaseUrl: string): Promise<strin
   await lock.connect();
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await refuseUnknownHistory(orm);
     const applied = await orm.getMigrator().up().catch((error: unknown) => {
-      // A migration that touches the order system's tables gives up rather than stall its traffic (lock_timeout).
+      // A migration that touches the order system's tables sets a lock_timeout and gives up rather than stall its
+      // traffic; say why, since nothing was changed and the next start tries again.
       if (pgErrorCode(error) === LOCK_NOT_AVAILABLE) {
-        throw new Error(
+        throw new StartupError(
           'a migration could not lock a table within its timeout: another session keeps a transaction open on it ' +
             '(order_logistic or incident, most likely); nothing was changed, start again once it has ended',
           { cause: error },
@@ -86,6 +89,23 @@ export async function migrate(orm: MikroORM, databaseUrl: string): Promise<strin
   } finally {
     await lock.end();
   }
+}
+
+/**
+ * A database whose migration history names a migration this build does not know was made by a development
+ * build from before the schema was squashed into one initial migration (or by a newer Jobout). Applying this
+ * build's migrations over it would fail halfway or, worse, run on a schema they do not describe.
+ */
+async function refuseUnknownHistory(orm: MikroORM): Promise<void> {
+  const known = new Set(MIGRATIONS.map((migration) => migration.name));
+  const unknown = (await orm.getMigrator().getExecutedMigrations()).map((migration) => migration.name).filter((name) => !known.has(name));
+  if (unknown.length === 0) return;
+  throw new StartupError(
+    `this database was made by an unreleased development schema of Jobout (or by a newer version): it records the ` +
+      `migrations ${unknown.join(', ')}, which this version does not have, and cannot be upgraded. Recreate it: stop Jobout, ` +
+      `delete the data directory (JOBOUT_DATA_DIR, default .data/) or drop the database of DATABASE_URL, and start again. ` +
+      `Nothing was changed.`,
+  );
 }
 
 export async function pendingMigrations(orm: MikroORM): Promise<number> {
