@@ -14,9 +14,10 @@ import { SecretBox } from './auth/secret-box';
 import type { Config } from './config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { migrate, openOrm, pendingMigrations } from './db/orm';
+import { DISPATCH_CHANNEL } from './db/notify-channels';
 import { sqlRunner } from './db/sql-runner';
 import { resolveAdminToken, resolveSecretKey } from './dev-secrets';
-import { Dispatcher } from './dispatch/dispatcher';
+import { Dispatcher, dispatchSteps, SAFETY_POLL_MS } from './dispatch/dispatcher';
 import { Listener } from './dispatch/listener';
 import { ResultsFeed } from './dispatch/results-feed';
 import { Sender } from './dispatch/sender';
@@ -104,14 +105,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     };
     const dispatchSql = sqlRunner(dispatchOrm);
     const dispatcher = (parts.dispatcher = new Dispatcher(
-      dispatchSql,
-      sender,
-      secrets,
-      { concurrency: config.dispatchConcurrency, httpTimeoutMs: config.httpTimeoutMs, retry: config.retry },
-      logger,
-      report,
+      { steps: dispatchSteps(dispatchSql, { httpTimeoutMs: config.httpTimeoutMs, retry: config.retry }), sender, secrets, logger, onSettled: report },
+      { concurrency: config.dispatchConcurrency, httpTimeoutMs: config.httpTimeoutMs, safetyPollMs: SAFETY_POLL_MS },
     ));
-    const listener = (parts.listener = new Listener({ databaseUrl, logger, onWake: (notice) => dispatcher.wake(notice) }));
+    const listener = (parts.listener = new Listener({ databaseUrl, logger, channel: DISPATCH_CHANNEL, onWake: (notice) => dispatcher.wake(notice) }));
     await listener.start();
     dispatcher.start();
     const sweeper = (parts.sweeper = new Sweeper(dispatchSql, dispatcher, config.retry, logger, report));

@@ -8,17 +8,8 @@
  * EventTarget listeners cost about a quarter of a bare request to a local partner, on every attempt.
  */
 import { EventEmitter } from 'node:events';
+import { TRANSPORT_ERROR_CODES, TransportError } from '../net/transport-error';
 
-export const DEADLINE_EXCEEDED_CODE = 'ERR_DEADLINE_EXCEEDED';
-
-export class DeadlineExceededError extends Error {
-  readonly code = DEADLINE_EXCEEDED_CODE;
-
-  constructor(readonly timeoutMs: number) {
-    super(`no complete response within ${timeoutMs} ms`);
-    this.name = 'DeadlineExceededError';
-  }
-}
 
 /** What undici needs of a signal: `aborted`, `reason`, and an 'abort' event. */
 export class DeadlineSignal extends EventEmitter {
@@ -40,7 +31,7 @@ export class AttemptDeadline {
 
   constructor(readonly timeoutMs: number) {
     this.endsAt = performance.now() + timeoutMs;
-    this.timer = setTimeout(() => this.signal.abort(new DeadlineExceededError(timeoutMs)), timeoutMs);
+    this.timer = setTimeout(() => this.signal.abort(new TransportError(TRANSPORT_ERROR_CODES.deadlineExceeded, `no complete response within ${timeoutMs} ms`)), timeoutMs);
   }
 
   get expired(): boolean {

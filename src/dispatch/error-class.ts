@@ -3,13 +3,12 @@
  * `cause` chain and the members of an AggregateError (Node's happy-eyeballs connect reports one per address),
  * never the message: messages change between Node and undici versions, codes are their documented API.
  */
-import { BLOCKED_DESTINATION_CODE } from '../net/guarded-connector';
-import { DEADLINE_EXCEEDED_CODE } from './attempt-deadline';
+import { TRANSPORT_ERROR_CODES } from '../net/transport-error';
 
 export type ErrorClass = 'TIMEOUT' | 'BLOCKED_DESTINATION' | 'CONNECTION' | 'TLS' | 'AUTH' | 'OTHER';
 
 const TIMEOUT_CODES = new Set([
-  DEADLINE_EXCEEDED_CODE,
+  TRANSPORT_ERROR_CODES.deadlineExceeded,
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
@@ -73,7 +72,7 @@ function isTlsCode(code: string): boolean {
 /** The class of a transport failure (AUTH is decided by the caller, which knows a token fetch failed). */
 export function classifyError(error: unknown): Exclude<ErrorClass, 'AUTH'> {
   const codes = errorCodes(error);
-  if (codes.includes(BLOCKED_DESTINATION_CODE)) return 'BLOCKED_DESTINATION';
+  if (codes.includes(TRANSPORT_ERROR_CODES.blockedDestination)) return 'BLOCKED_DESTINATION';
   if (codes.some((code) => TIMEOUT_CODES.has(code))) return 'TIMEOUT';
   if (codes.some(isTlsCode)) return 'TLS';
   if (codes.some((code) => CONNECTION_CODES.has(code))) return 'CONNECTION';

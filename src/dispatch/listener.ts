@@ -1,6 +1,7 @@
 /**
  * LISTEN on a dedicated connection (not from the pool, which closes idle clients): status changes for the
- * dispatcher (CHANNEL), and attempt results for the result feed (results-feed.ts, its own Listener and channel).
+ * dispatcher (DISPATCH_CHANNEL), and attempt results for the result feed (results-feed.ts, its own Listener and
+ * channel); the channels are in db/notify-channels.ts.
  *
  * A notification is only a latency hint: it can be missed while this connection is down or being replaced, so
  * the outbox is the truth and the dispatcher drains it at start, after every (re)connect and on a safety poll.
@@ -12,11 +13,6 @@ import pRetry from 'p-retry';
 import { Client } from 'pg';
 import type { Logger } from '../logger';
 
-export const CHANNEL = 'jobout_status_change';
-/** The status-change trigger's notice on CHANNEL (an empty payload): a dispatcher wakes its recording loop. */
-export const STATUS_CHANGE_NOTICE = '';
-/** The notice on CHANNEL that exports are due now (an operator retried them): a dispatcher wakes its sending loop. */
-export const EXPORTS_DUE_NOTICE = 'exports';
 /** How often the listening session must prove it is alive. */
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 /** Connecting and LISTEN must finish within this, or the attempt is retried. */
@@ -29,8 +25,8 @@ const RECONNECT = { minTimeout: 100, maxTimeout: 5_000, factor: 2, randomize: tr
 export interface ListenerOptions {
   databaseUrl: string;
   logger: Logger;
-  /** Default CHANNEL. A constant from code, never input: LISTEN takes no parameters. */
-  channel?: string;
+  /** A constant from db/notify-channels.ts, never input: LISTEN takes no parameters. */
+  channel: string;
   /** Names the session in pg_stat_activity, so each listener can be told apart. Default `jobout-listener`. */
   applicationName?: string;
   /** Called on every notification, with its payload, and after every (re)connect, without one. */
@@ -52,7 +48,7 @@ export class Listener {
   constructor(private readonly options: ListenerOptions) {}
 
   private get channel(): string {
-    return this.options.channel ?? CHANNEL;
+    return this.options.channel;
   }
 
   async start(): Promise<void> {

@@ -7,14 +7,16 @@
  *   longer than its own attempt deadline. A failed request is not cached: the next attempt asks again.
  * - A 401 from the partner drops the token it rejected (`drop`), never a newer one fetched meanwhile.
  * - The token endpoint is reached through the sender's dispatcher, so the SSRF guard, the deadline and the
- *   read cap apply to it as to the partner. Its failures are `TokenEndpointError`s whose messages are built
- *   here from the status and the RFC 6749 `error` code only: never a secret, a token or the response body.
+ *   read cap apply to it as to the partner. Its failures are `TransportError`s (code `ERR_TOKEN_ENDPOINT`)
+ *   whose messages are built here from the status and the RFC 6749 `error` code only: never a secret, a token
+ *   or the response body.
  */
 import { createHash } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import { AttemptDeadline } from './attempt-deadline';
 import { readAtMost } from './bounded-body';
 import type { AuthType } from '../domain/entities/client-connection';
+import { TRANSPORT_ERROR_CODES, TransportError } from '../net/transport-error';
 
 export interface OAuthSettings {
   type: AuthType;
@@ -32,16 +34,7 @@ export interface IssuedToken {
   expiresInMs: number | undefined;
 }
 
-export const TOKEN_ENDPOINT_ERROR_CODE = 'ERR_TOKEN_ENDPOINT';
-
-export class TokenEndpointError extends Error {
-  readonly code = TOKEN_ENDPOINT_ERROR_CODE;
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'TokenEndpointError';
-  }
-}
+const tokenEndpointError = (message: string) => new TransportError(TRANSPORT_ERROR_CODES.tokenEndpoint, message);
 
 const SECOND_MS = 1000;
 /** Lifetime assumed when the endpoint sends no `expires_in`. */
@@ -81,10 +74,10 @@ function tokenUrl(auth: OAuthSettings): URL {
   try {
     url = new URL(auth.tokenUrl ?? '');
   } catch {
-    throw new TokenEndpointError('the connection has no valid token URL');
+    throw tokenEndpointError('the connection has no valid token URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TokenEndpointError('the token URL is not http or https');
-  if (url.username || url.password) throw new TokenEndpointError('the token URL carries credentials');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw tokenEndpointError('the token URL is not http or https');
+  if (url.username || url.password) throw tokenEndpointError('the token URL carries credentials');
   return url;
 }
 
@@ -93,14 +86,14 @@ function parseTokenResponse(text: string): IssuedToken {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new TokenEndpointError('token endpoint answered with something other than JSON');
+    throw tokenEndpointError('token endpoint answered with something other than JSON');
   }
   const { access_token: accessToken, token_type: tokenType, expires_in: expiresIn } = (json ?? {}) as Record<string, unknown>;
   if (typeof accessToken !== 'string' || !HEADER_SAFE_TOKEN.test(accessToken)) {
-    throw new TokenEndpointError('token endpoint answered without a usable access_token');
+    throw tokenEndpointError('token endpoint answered without a usable access_token');
   }
   if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
-    throw new TokenEndpointError('token endpoint issued a token that is not a bearer token');
+    throw tokenEndpointError('token endpoint issued a token that is not a bearer token');
   }
   const seconds = typeof expiresIn === 'string' ? Number(expiresIn) : expiresIn;
   const expiresInMs = typeof seconds === 'number' && Number.isFinite(seconds) ? Math.max(0, seconds) * SECOND_MS : undefined;
@@ -138,9 +131,9 @@ export async function requestToken(
     const read = await readAtMost(response.body, TOKEN_RESPONSE_MAX_BYTES);
     const text = read.bytes.toString('utf8');
     if (response.statusCode < 200 || response.statusCode > 299) {
-      throw new TokenEndpointError(`token endpoint answered HTTP ${response.statusCode}${oauthErrorCode(text)}`);
+      throw tokenEndpointError(`token endpoint answered HTTP ${response.statusCode}${oauthErrorCode(text)}`);
     }
-    if (read.truncated) throw new TokenEndpointError(`token response is larger than ${TOKEN_RESPONSE_MAX_BYTES} bytes`);
+    if (read.truncated) throw tokenEndpointError(`token response is larger than ${TOKEN_RESPONSE_MAX_BYTES} bytes`);
     return parseTokenResponse(text);
   } finally {
     deadline.dispose();

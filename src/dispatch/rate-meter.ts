@@ -4,14 +4,18 @@
  */
 export class RateMeter {
   private count = 0;
-  private windowStart = performance.now();
+  private windowStart: number;
   private rate = 0;
 
   constructor(
+    /** Milliseconds from any fixed origin (`performance.now`). */
+    private readonly now: () => number,
     private readonly windowMs = 250,
     /** Weight of the newest window. */
     private readonly smoothing = 0.5,
-  ) {}
+  ) {
+    this.windowStart = now();
+  }
 
   tick(): void {
     this.count += 1;
@@ -24,7 +28,7 @@ export class RateMeter {
   }
 
   private roll(): void {
-    const now = performance.now();
+    const now = this.now();
     const elapsed = now - this.windowStart;
     if (elapsed < this.windowMs) return;
     const current = (this.count * 1000) / elapsed;

@@ -2,18 +2,11 @@
  * The URL and headers of a delivery (CONTRACT §8.4), built from stored configuration without trusting it: the
  * input layer validates connections, but rows can also be written by SQL, so anything that would change where
  * or how the request goes (another scheme, userinfo, a framing header, CR/LF) is refused here with an
- * `InvalidTargetError` that names the field, never its value (header values often carry API keys).
+ * invalid-target `TransportError` that names the field, never its value (header values often carry API keys).
  */
-export const INVALID_TARGET_CODE = 'ERR_INVALID_TARGET';
+import { TRANSPORT_ERROR_CODES, TransportError } from '../net/transport-error';
 
-export class InvalidTargetError extends Error {
-  readonly code = INVALID_TARGET_CODE;
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidTargetError';
-  }
-}
+const invalidTarget = (message: string) => new TransportError(TRANSPORT_ERROR_CODES.invalidTarget, message);
 
 export interface NameValue {
   name: string;
@@ -55,10 +48,10 @@ export function buildTargetUrl(baseUrl: string, path: string, queryParams: reado
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new InvalidTargetError('the connection base URL is not an absolute URL');
+    throw invalidTarget('the connection base URL is not an absolute URL');
   }
-  if (!ALLOWED_PROTOCOLS.has(url.protocol)) throw new InvalidTargetError(`the connection base URL scheme ${url.protocol} is not http or https`);
-  if (url.username || url.password) throw new InvalidTargetError('the connection base URL carries credentials');
+  if (!ALLOWED_PROTOCOLS.has(url.protocol)) throw invalidTarget(`the connection base URL scheme ${url.protocol} is not http or https`);
+  if (url.username || url.password) throw invalidTarget('the connection base URL carries credentials');
   url.hash = '';
 
   const queryStart = path.indexOf('?');
@@ -82,9 +75,9 @@ export function buildHeaders(connectionHeaders: readonly NameValue[], owned: Rec
   const fromConnection = new Set<string>();
   for (const { name, value } of connectionHeaders) {
     const key = name.toLowerCase();
-    if (!HEADER_NAME.test(name)) throw new InvalidTargetError('a connection header has an invalid name');
-    if (FRAMING_HEADERS.has(key)) throw new InvalidTargetError(`connection header ${key} may not be set`);
-    if (!HEADER_VALUE.test(value)) throw new InvalidTargetError(`connection header ${key} has an invalid value`);
+    if (!HEADER_NAME.test(name)) throw invalidTarget('a connection header has an invalid name');
+    if (FRAMING_HEADERS.has(key)) throw invalidTarget(`connection header ${key} may not be set`);
+    if (!HEADER_VALUE.test(value)) throw invalidTarget(`connection header ${key} has an invalid value`);
     const previous = headers[key];
     // A name listed twice is sent twice, as HTTP allows; the first one replaces only our default.
     headers[key] = fromConnection.has(key) && previous !== undefined ? [previous, value].flat() : value;

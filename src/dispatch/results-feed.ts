@@ -13,38 +13,18 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { prepared, sqlRunner, type SqlRunner } from '../db/sql-runner';
-import type { ExportState, ObjectType } from '../domain/statuses';
+import { RESULTS_CHANNEL } from '../db/notify-channels';
+import type { ExportResultEvent, ResultFilter } from '../domain/export-result';
+import type { ObjectType } from '../domain/statuses';
 import type { Logger } from '../logger';
 import { Listener } from './listener';
 import { ResultStream } from './result-stream';
 import type { SettledExport } from './sql/settle-attempts';
 
-export const RESULTS_CHANNEL = 'jobout_export_result';
 /** PostgreSQL's NOTIFY limit is "shorter than 8000 bytes". */
 export const MAX_PAYLOAD_BYTES = 7_999;
 /** Error text on the feed, in characters (at most 4 bytes each): leaves room for every other field. */
 export const MAX_ERROR_CHARS = 1_000;
-
-/** What a subscriber receives (CONTRACT §6 `ExportResult`), plus the supplier that decides who may see it. */
-export interface ExportResultEvent {
-  exportId: string;
-  jobId: string | null;
-  jobName: string;
-  objectType: ObjectType;
-  objectReference: string;
-  triggerStatus: string;
-  /** The export's state after this attempt: SUCCEEDED, RETRY_SCHEDULED or FAILED. */
-  state: ExportState;
-  attempt: number;
-  httpStatus: number | null;
-  error: string | null;
-  nextAttemptAt: Date | null;
-  occurredAt: Date;
-  supplierExternalId: string | null;
-}
-
-/** Who receives an event; built once per subscription (see services/export-results.ts). */
-export type ResultFilter = (event: ExportResultEvent) => boolean;
 
 /** The subscribing side, as the GraphQL subscription sees it. */
 export interface ResultSource {

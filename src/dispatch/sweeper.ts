@@ -6,11 +6,12 @@
  * are due (through its concurrency-bounded send path), and cancel exports whose job was deleted mid-send.
  */
 import cron, { type ScheduledTask } from 'node-cron';
+import { CANCEL_ORPHANED_EXPORTS } from '../db/cancel-orphaned-exports';
 import type { SqlRunner } from '../db/sql-runner';
 import type { RetryPolicy } from '../config';
 import type { Logger } from '../logger';
 import type { Dispatcher } from './dispatcher';
-import { CANCEL_ORPHANED_EXPORTS, reclaimExpiredLeases } from './sql/reclaim-expired';
+import { reclaimExpiredLeases } from './sql/reclaim-expired-leases';
 import type { SettledExport } from './sql/settle-attempts';
 
 export class Sweeper {
@@ -18,10 +19,11 @@ export class Sweeper {
 
   constructor(
     private readonly sql: SqlRunner,
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: Pick<Dispatcher, 'sendDueRetries'>,
     private readonly retry: RetryPolicy,
     private readonly logger: Logger,
-    private readonly onReclaimed: (reclaimed: SettledExport[]) => void = () => {},
+    /** Reclaimed exports count as finished attempts: metrics and the result feed. */
+    private readonly onReclaimed: (reclaimed: SettledExport[]) => void,
   ) {}
 
   start(expression: string): void {

@@ -105,6 +105,11 @@ function incidentDocument(incident: IncidentSnapshot): Record<string, unknown> {
 
 const ORDER_DEFAULT_FIELDS = ['reference', 'accountExternalId', 'supplierExternalId', 'createdAt', 'orderLines'];
 
+/** The request body, as the text every attempt sends. */
+export function payloadText(snapshot: ObjectSnapshot, settings: PayloadSettings): string {
+  return JSON.stringify(buildPayload(snapshot, settings));
+}
+
 export function buildPayload(snapshot: ObjectSnapshot, settings: PayloadSettings): Record<string, unknown> {
   const document = snapshot.objectType === 'ORDER' ? orderDocument(snapshot.order) : incidentDocument(snapshot.incident);
   if (settings.mapping.length > 0) return applyMapping(document, settings.mapping);

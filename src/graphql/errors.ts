@@ -21,10 +21,6 @@ const REQUEST_ERROR_CODES = new Set([
   'UNAUTHENTICATED',
 ]);
 
-export function domainGraphQLError(error: DomainError): GraphQLError {
-  return new GraphQLError(error.message, { extensions: { code: error.code, ...(error.fieldErrors.length ? { errors: error.fieldErrors } : {}) } });
-}
-
 export function createFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);

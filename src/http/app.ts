@@ -16,9 +16,7 @@ import { metricsHandler, type Metrics } from '../observability/metrics';
 import { problemErrorHandler } from '../rest/problem';
 import { createRestRouter } from '../rest/router';
 import type { Services } from '../services';
-import { BODY_LIMIT } from './limits';
-
-export { BODY_LIMIT };
+import { BODY_LIMIT } from '../request-limits';
 
 export interface AppDeps {
   orm: MikroORM;

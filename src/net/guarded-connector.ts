@@ -10,23 +10,15 @@
  *   so happy-eyeballs cannot pick the bad one. The socket connects to the checked addresses only.
  * The URL host is never rewritten to an IP, so TLS SNI and certificate checks still see the real name.
  *
- * A refusal is a `BlockedDestinationError` (code `ERR_BLOCKED_DESTINATION`) raised before any socket exists.
+ * A refusal is a `TransportError` with code `ERR_BLOCKED_DESTINATION`, raised before any socket exists.
  */
 import dns from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { buildConnector } from 'undici';
 import { isBlockedAddress, isBlockedHostname } from './address-policy';
+import { TRANSPORT_ERROR_CODES, TransportError } from './transport-error';
 
-export const BLOCKED_DESTINATION_CODE = 'ERR_BLOCKED_DESTINATION';
-
-export class BlockedDestinationError extends Error {
-  readonly code = BLOCKED_DESTINATION_CODE;
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'BlockedDestinationError';
-  }
-}
+const blocked = (message: string) => new TransportError(TRANSPORT_ERROR_CODES.blockedDestination, message);
 
 /** Every address a name resolves to, all families. */
 export type Resolver = (hostname: string) => Promise<dns.LookupAddress[]>;
@@ -49,11 +41,11 @@ function stripBrackets(host: string): string {
 }
 
 /** Why `hostname` may not be dialled without resolving it, or undefined when only its addresses can tell. */
-function refuseLiteral(hostname: string, isBlocked: (address: string) => boolean): BlockedDestinationError | undefined {
+function refuseLiteral(hostname: string, isBlocked: (address: string) => boolean): TransportError | undefined {
   if (isIP(hostname)) {
-    return isBlocked(hostname) ? new BlockedDestinationError(`${hostname} is ${BLOCKED_REASON}`) : undefined;
+    return isBlocked(hostname) ? blocked(`${hostname} is ${BLOCKED_REASON}`) : undefined;
   }
-  return isBlockedHostname(hostname) ? new BlockedDestinationError(`${hostname} is an internal host name`) : undefined;
+  return isBlockedHostname(hostname) ? blocked(`${hostname} is an internal host name`) : undefined;
 }
 
 function createGuardedLookup(resolve: Resolver, isBlocked: (address: string) => boolean): LookupFunction {
@@ -62,9 +54,9 @@ function createGuardedLookup(resolve: Resolver, isBlocked: (address: string) => 
   return (hostname, options, callback) => {
     resolve(hostname).then(
       (answers) => {
-        const blocked = answers.find((answer) => isBlocked(answer.address));
-        if (blocked) {
-          callback(new BlockedDestinationError(`${hostname} resolves to ${blocked.address}, ${BLOCKED_REASON}`), '', 0);
+        const refused = answers.find((answer) => isBlocked(answer.address));
+        if (refused) {
+          callback(blocked(`${hostname} resolves to ${refused.address}, ${BLOCKED_REASON}`), '', 0);
           return;
         }
         const usable = options.family ? answers.filter((answer) => answer.family === options.family) : answers;

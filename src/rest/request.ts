@@ -5,7 +5,7 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { badInput, type FieldError } from '../domain/errors';
 import { isPlainObject } from '../domain/input-reader';
-import { BODY_LIMIT } from '../http/limits';
+import { BODY_LIMIT } from '../request-limits';
 import { HttpProblem } from './problem';
 
 export const JSON_MEDIA_TYPES = ['application/json', 'application/*+json'];

@@ -5,6 +5,7 @@
 import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { CANCEL_ORPHANED_EXPORTS } from '../db/cancel-orphaned-exports';
 import { DEADLOCK_DETECTED, LOCK_NOT_AVAILABLE, pgErrorCode } from '../db/pg-errors';
 import { requireWriter } from '../auth/principal';
 import { ClientConnection, ExportJob, Supplier } from '../domain/entities';
@@ -13,7 +14,6 @@ import { assertNoFieldErrors, badInput, DomainError, notFound } from '../domain/
 import { parseExportJobInput, type ExportJobInput } from '../domain/export-job-input';
 import type { MappingEntry } from '../domain/mapping';
 import { OBJECT_TYPES, type ObjectType } from '../domain/statuses';
-import { CANCEL_ORPHANED_EXPORTS } from '../dispatch/sql/reclaim-expired';
 import { requireId } from './ids';
 import type { PageRequest } from './paging';
 import { canSeeSupplier } from './reference-data-service';

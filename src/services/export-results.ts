@@ -6,8 +6,8 @@
  */
 import { Supplier } from '../domain/entities';
 import { badInput } from '../domain/errors';
+import type { ResultFilter } from '../domain/export-result';
 import { OBJECT_TYPES, type ObjectType } from '../domain/statuses';
-import type { ResultFilter } from '../dispatch/results-feed';
 import { requireId } from './ids';
 import { storeFilter, type Scope } from './scope';
 

@@ -5,14 +5,15 @@
 import { requireWriter } from '../auth/principal';
 import { badInput, DomainError, notFound } from '../domain/errors';
 import { EXPORT_STATES, OBJECT_TYPES, type ExportState, type ObjectType } from '../domain/statuses';
+import { loadJobRule } from '../db/job-rules';
+import { DISPATCH_CHANNEL, EXPORTS_DUE_NOTICE } from '../db/notify-channels';
+import { loadSnapshot } from '../db/object-snapshots';
 import { sqlRunner } from '../db/sql-runner';
-import { loadJobRule, payloadText } from '../dispatch/sql/record-exports';
-import { loadSnapshot } from '../dispatch/sql/load-snapshots';
-import { CHANNEL, EXPORTS_DUE_NOTICE } from '../dispatch/listener';
+import { supplierVisible, visibleStores } from '../db/supplier-visibility';
+import { payloadText } from '../domain/payload';
 import { requireId } from './ids';
 import type { PageRequest } from './paging';
-import { pageOf, type Page, type Scope } from './scope';
-import { supplierVisible, visibilityParams } from './supplier-visibility';
+import { pageOf, storeFilter, visibilityParams, type Page, type Scope } from './scope';
 
 export interface ExportAttemptView {
   attempt: number;
@@ -75,7 +76,7 @@ export type ExportSortField = (typeof EXPORT_SORT_FIELDS)[number];
 
 type Row = Record<string, any>;
 
-const VISIBLE = supplierVisible('e.supplier_external_id');
+const VISIBLE = supplierVisible('e.supplier_external_id', '?');
 
 function exportView(row: Row): ExportView {
   return {
@@ -236,7 +237,7 @@ export class ExportService {
     const sql = sqlRunner(scope.em);
     const job = await loadJobRule(sql, requireId(jobId, 'jobId'));
     if (!job) throw notFound('Export job', jobId);
-    const snapshot = await loadSnapshot(sql, job.objectType, objectReference, visibilityParams(scope)[0]);
+    const snapshot = await loadSnapshot(sql, job.objectType, objectReference, visibleStores(storeFilter(scope)));
     if (!snapshot) throw notFound(job.objectType === 'ORDER' ? 'Order' : 'Incident', objectReference);
     return payloadText(snapshot, job);
   }
@@ -244,5 +245,5 @@ export class ExportService {
 
 /** Retried exports are due now: wake every instance's dispatcher rather than wait for its safety poll. */
 async function wakeDispatchers(scope: Scope): Promise<void> {
-  await scope.em.execute(`select pg_notify('${CHANNEL}', '${EXPORTS_DUE_NOTICE}')`);
+  await scope.em.execute('select pg_notify(?, ?)', [DISPATCH_CHANNEL, EXPORTS_DUE_NOTICE]);
 }

@@ -7,8 +7,8 @@ import { requireWriter } from '../auth/principal';
 import { assertNoFieldErrors, badInput, DomainError, notFound } from '../domain/errors';
 import { InputReader, isPlainObject } from '../domain/input-reader';
 import { canonicalStatus, INCIDENT_STATUSES, ORDER_STATUSES } from '../domain/statuses';
-import type { Scope } from './scope';
-import { supplierVisible, visibilityParams } from './supplier-visibility';
+import { supplierVisible } from '../db/supplier-visibility';
+import { visibilityParams, type Scope } from './scope';
 
 export interface OrderView {
   id: string;
@@ -51,7 +51,7 @@ async function assertSupplierVisible(scope: Scope, supplierExternalId: string | 
   if (scope.principal.storeIds === null) return;
   const [stores, sameStores] = visibilityParams(scope);
   const visible =
-    supplierExternalId !== null && (await scope.em.execute(`select 1 where ${supplierVisible('?::text')}`, [stores, supplierExternalId, sameStores])).length > 0;
+    supplierExternalId !== null && (await scope.em.execute(`select 1 where ${supplierVisible('?::text', '?')}`, [stores, supplierExternalId, sameStores])).length > 0;
   if (!visible) throw badInput(`Unknown supplier ${supplierExternalId ?? '(none)'}`, [{ field: 'supplierExternalId', message: 'unknown supplier: name one of your stores\' suppliers' }]);
 }
 
@@ -101,7 +101,7 @@ export class IngestService {
            supplier_external_id = excluded.supplier_external_id, store_external_id = excluded.store_external_id,
            status = coalesce(excluded.status, order_logistic.status), custom_fields = excluded.custom_fields, updated_at = now(),
            created_at = coalesce(?::timestamptz, order_logistic.created_at)
-         where ${supplierVisible('order_logistic.supplier_external_id')}
+         where ${supplierVisible('order_logistic.supplier_external_id', '?')}
          returning id, reference, status`,
         [order.reference, order.account_external_id, order.supplier_external_id, order.store_external_id, order.status, order.created_at, order.custom_fields, order.created_at, ...visibilityParams(scope)],
       );
@@ -128,7 +128,7 @@ export class IngestService {
     const canonical = readStatus(input, 'status', ORDER_STATUSES, 'order');
     assertNoFieldErrors(input.errors, 'Invalid status');
     const [row] = await scope.em.execute<Row[]>(
-      `update order_logistic set status = ?, updated_at = now() where reference = ? and ${supplierVisible('supplier_external_id')} returning id, reference, status`,
+      `update order_logistic set status = ?, updated_at = now() where reference = ? and ${supplierVisible('supplier_external_id', '?')} returning id, reference, status`,
       [canonical, reference, ...visibilityParams(scope)],
     );
     if (!row) throw notFound('Order', reference);
@@ -173,7 +173,7 @@ export class IngestService {
            order_reference = excluded.order_reference, status = coalesce(excluded.status, incident.status),
            reason_code = excluded.reason_code, reason_description = excluded.reason_description,
            supplier_external_id = excluded.supplier_external_id, account_external_id = excluded.account_external_id
-         where ${supplierVisible('incident.supplier_external_id')}
+         where ${supplierVisible('incident.supplier_external_id', '?')}
          returning id, order_incident_id, status`,
         [
           incident.order_incident_id,
@@ -211,7 +211,7 @@ export class IngestService {
     const canonical = readStatus(input, 'status', INCIDENT_STATUSES, 'incident');
     assertNoFieldErrors(input.errors, 'Invalid status');
     const [row] = await scope.em.execute<Row[]>(
-      `update incident set status = ? where order_incident_id = ? and ${supplierVisible('supplier_external_id')} returning id, order_incident_id, status`,
+      `update incident set status = ? where order_incident_id = ? and ${supplierVisible('supplier_external_id', '?')} returning id, order_incident_id, status`,
       [canonical, orderIncidentId, ...visibilityParams(scope)],
     );
     if (!row) throw notFound('Incident', orderIncidentId);

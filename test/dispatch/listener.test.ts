@@ -4,7 +4,8 @@
  */
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANNEL, Listener } from '../../src/dispatch/listener';
+import { DISPATCH_CHANNEL } from '../../src/db/notify-channels';
+import { Listener } from '../../src/dispatch/listener';
 import { silentLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
@@ -25,7 +26,7 @@ afterAll(async () => {
 async function notify(): Promise<void> {
   const client = new Client({ connectionString: db.url });
   await client.connect();
-  await client.query(`select pg_notify('${CHANNEL}', '')`);
+  await client.query(`select pg_notify('${DISPATCH_CHANNEL}', '')`);
   await client.end();
 }
 
@@ -34,7 +35,7 @@ describe('the listener', () => {
     const url = new URL(db.url);
     url.port = String(proxy.port);
     let wakes = 0;
-    const listener = new Listener({ databaseUrl: url.toString(), logger: silentLogger, onWake: () => (wakes += 1), heartbeatIntervalMs: 200, heartbeatTimeoutMs: 300 });
+    const listener = new Listener({ databaseUrl: url.toString(), logger: silentLogger, channel: DISPATCH_CHANNEL, onWake: () => (wakes += 1), heartbeatIntervalMs: 200, heartbeatTimeoutMs: 300 });
     await listener.start();
     try {
       expect(listener.connected).toBe(true);

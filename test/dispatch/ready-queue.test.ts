@@ -5,7 +5,7 @@
  * instead of being sent on a lease that might end mid-send.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEASE_MARGIN_MS } from '../../src/dispatch/sql/claim-exports';
+import { LEASE_MARGIN_MS } from '../../src/dispatch/lease-budget';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { createJob, jobInput } from '../support/fixtures';
 import { answerSlowly, startHttpSink, type HttpSink } from '../support/http-sink';
@@ -44,7 +44,7 @@ describe('exports queued for a send slot', () => {
     await t.db.query(`insert into order_logistic (reference, status) select 'SLOW-' || n, 'ORDER_CREATED' from generate_series(1, $1::int) n`, [SLOW_ORDERS]);
     await waitFor(async () => (await succeeded()) === 100 + SLOW_ORDERS, { what: 'the slow deliveries', timeoutMs: 30_000 });
 
-    expect(t.logs.some((line) => line.includes('gave back exports that waited longer than'))).toBe(true);
+    expect(t.logs.some((line) => line.includes('released exports that waited longer than'))).toBe(true);
     expect(partner.peakInFlight()).toBe(1);
     const keys = sink.requests.map((request) => request.headers['idempotency-key']);
     expect(new Set(keys).size).toBe(100 + SLOW_ORDERS);

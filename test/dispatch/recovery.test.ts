@@ -4,9 +4,9 @@
  * that lost its lease.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqlRunner, type SqlRunner } from '../../src/db/sql-runner';
+import { sqlRunner } from '../../src/db/sql-runner';
 import { claimExports } from '../../src/dispatch/sql/claim-exports';
-import { recordExports } from '../../src/dispatch/sql/record-exports';
+import { recordExports, recordingSteps, type RecordingSteps } from '../../src/dispatch/recorder';
 import { settleAttempts } from '../../src/dispatch/sql/settle-attempts';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway';
 import { createJob, jobInput, createConnection } from '../support/fixtures';
@@ -18,6 +18,8 @@ let sink: HttpSink;
 let connectionId: string;
 let counter = 0;
 const next = (prefix: string) => `${prefix}-${++counter}`;
+/** Record without claiming any of the new exports for sending. */
+const NO_ROOM = { claim: 0, defaultTimeoutMs: 1_000 };
 const requestsFor = (reference: string) => sink.requests.filter((request) => request.body.includes(`"${reference}"`));
 const insertOrder = (reference: string, status: string) =>
   t.db.query(`insert into order_logistic (reference, supplier_external_id, status) values ($1, 'SUP-1', $2)`, [reference, status]);
@@ -72,9 +74,9 @@ describe('nothing is lost', () => {
       const [change] = await t.db.query<any>('select * from status_change where object_reference = $1', [reference]);
       // Another instance claimed it (the first of its two statements) and died before the second.
       await t.db.query(`update status_change set claimed_until = now() + interval '1 hour' where id = $1`, [change.id]);
-      expect(await recordExports(sql, 100)).toMatchObject({ changes: 0, exports: 0 });
+      expect(await recordExports(recordingSteps(sql), 100, NO_ROOM)).toMatchObject({ changes: 0, exports: 0 });
       await t.db.query(`update status_change set claimed_until = now() - interval '1 second' where id = $1`, [change.id]);
-      expect(await recordExports(sql, 100)).toMatchObject({ changes: 1, exports: 1 });
+      expect(await recordExports(recordingSteps(sql), 100, NO_ROOM)).toMatchObject({ changes: 1, exports: 1 });
       // Its late second statement, or a claim that ran out mid-round, records the same change again: same export id.
       await t.db.query(
         `insert into status_change (id, object_type, object_id, object_reference, supplier_external_id, status, changed_at)
@@ -82,7 +84,7 @@ describe('nothing is lost', () => {
         [change.id, change.object_type, change.object_id, change.object_reference, change.supplier_external_id, change.status, change.changed_at],
       );
       // Even with room to claim it for sending, the conflicting export is neither inserted nor claimed.
-      expect(await recordExports(sql, 100, { claim: 5, defaultTimeoutMs: 1_000 })).toEqual({ changes: 1, exports: 0, claimed: [] });
+      expect(await recordExports(recordingSteps(sql), 100, { claim: 5, defaultTimeoutMs: 1_000 })).toEqual({ changes: 1, exports: 0, claimed: [] });
       expect(await t.db.query('select 1 from status_change where object_reference = $1', [reference])).toHaveLength(0);
     } finally {
       t.gateway.dispatcher.start();
@@ -93,26 +95,23 @@ describe('nothing is lost', () => {
 
   it('gives the changes of a round that failed back at once, unless another round claimed them meanwhile', async () => {
     const reference = next('RELEASED');
-    const base = sqlRunner(t.gateway.orm);
     // The real database, with the insert of the exports failing (after `meanwhile` ran) like a lost connection.
-    const failingInsert = (meanwhile: () => Promise<unknown>): SqlRunner => ({
-      query: async (statement, params) => {
-        if (typeof statement !== 'string' && statement.name === 'jobout_record_insert_exports') {
-          await meanwhile();
-          throw new Error('connection lost');
-        }
-        return base.query(statement, params);
+    const failingInsert = (meanwhile: () => Promise<unknown>): RecordingSteps => ({
+      ...recordingSteps(sqlRunner(t.gateway.orm)),
+      insertExports: async () => {
+        await meanwhile();
+        throw new Error('connection lost');
       },
     });
     const claimedUntil = async () => (await t.db.query<any>('select claimed_until from status_change where object_reference = $1', [reference]))[0].claimed_until;
     await t.gateway.dispatcher.stop();
     try {
       await insertOrder(reference, 'ORDER_CREATED');
-      await expect(recordExports(failingInsert(async () => {}), 100)).rejects.toThrow('connection lost');
+      await expect(recordExports(failingInsert(async () => {}), 100, NO_ROOM)).rejects.toThrow('connection lost');
       expect(await claimedUntil()).toBeNull();
       const otherClaim = new Date(Date.now() + 3_600_000);
       const takenOver = () => t.db.query(`update status_change set claimed_until = $2 where object_reference = $1`, [reference, otherClaim]);
-      await expect(recordExports(failingInsert(takenOver), 100)).rejects.toThrow('connection lost');
+      await expect(recordExports(failingInsert(takenOver), 100, NO_ROOM)).rejects.toThrow('connection lost');
       expect(await claimedUntil()).toEqual(otherClaim);
       await t.db.query(`update status_change set claimed_until = null where object_reference = $1`, [reference]);
     } finally {
@@ -172,12 +171,12 @@ describe('a settle by an instance that lost its lease', () => {
     try {
       await insertOrder(reference, 'ORDER_CREATED');
       const em = sqlRunner(t.gateway.orm);
-      await recordExports(em, 100);
-      const [first] = await claimExports(em, { states: ['PENDING'], limit: 100, defaultTimeoutMs: 1000 });
+      await recordExports(recordingSteps(em), 100, NO_ROOM);
+      const [first] = await claimExports(em, ['PENDING'], 100, 1000);
       expect(first.objectReference).toBe(reference);
       // Instance A's lease expires; instance B reclaims the export (a new token) and delivers it.
       await t.db.query(`update export set state = 'PENDING', next_attempt_at = now(), lease_token = null, lease_until = null where id = $1`, [first.id]);
-      const [second] = await claimExports(em, { states: ['PENDING'], limit: 1, defaultTimeoutMs: 1000 });
+      const [second] = await claimExports(em, ['PENDING'], 1, 1000);
       expect(second.leaseToken).not.toBe(first.leaseToken);
       const result = (claim: typeof first, succeeded: boolean) => ({
         exportId: claim.id, leaseToken: claim.leaseToken, attempt: claim.attempt, startedAt: new Date(), finishedAt: new Date(), durationMs: 1,

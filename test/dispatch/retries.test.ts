@@ -8,7 +8,7 @@ import { startGateway, type Gateway } from '../../src/gateway';
 import { silentLogger } from '../../src/logger';
 import { sqlRunner } from '../../src/db/sql-runner';
 import { claimExports } from '../../src/dispatch/sql/claim-exports';
-import { recordExports } from '../../src/dispatch/sql/record-exports';
+import { recordExports, recordingSteps } from '../../src/dispatch/recorder';
 import { ADMIN_TOKEN, SECRET_KEY, startTestGateway, type TestGateway } from '../support/gateway';
 import { createJob, jobInput, createConnection } from '../support/fixtures';
 import { reply, startHttpSink, type HttpSink } from '../support/http-sink';
@@ -90,8 +90,8 @@ describe('an expired lease', () => {
     try {
       await insertOrder(reference);
       const em = sqlRunner(t.gateway.orm);
-      await recordExports(em, 100);
-      const [claim] = await claimExports(em, { states: ['PENDING'], limit: 1, defaultTimeoutMs: 1000 });
+      await recordExports(recordingSteps(em), 100, { claim: 0, defaultTimeoutMs: 1000 });
+      const [claim] = await claimExports(em, ['PENDING'], 1, 1000);
       expect(claim.objectReference).toBe(reference);
       // The claiming instance "dies": its lease ends without an outcome.
       await t.db.query(`update export set lease_until = now() - interval '1 second' where id = $1`, [claim.id]);

@@ -6,17 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '../../src/auth/secret-box';
-import { sqlRunner, type SqlRunner, type Statement } from '../../src/db/sql-runner';
-import { STATUS_CHANGE_NOTICE } from '../../src/dispatch/listener';
-import { Dispatcher } from '../../src/dispatch/dispatcher';
+import { STATUS_CHANGE_NOTICE } from '../../src/db/notify-channels';
+import { sqlRunner } from '../../src/db/sql-runner';
+import { Dispatcher, dispatchSteps, type DispatchSteps } from '../../src/dispatch/dispatcher';
 import { Sender } from '../../src/dispatch/sender';
 import { silentLogger } from '../../src/logger';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { createConnection, createJob, jobInput } from '../support/fixtures';
 import { startHttpSink, type HttpSink } from '../support/http-sink';
 import { waitFor } from '../support/wait';
-
-const CLAIM_PENDING = 'jobout_claim_pending';
 
 let t: TestGateway;
 let sink: HttpSink;
@@ -36,35 +34,35 @@ afterAll(async () => {
   await sink?.close();
 });
 
+const realSteps = () => dispatchSteps(sqlRunner(t.gateway.orm), { httpTimeoutMs: 5_000, retry: { maxRetries: 5, intervalMs: 60_000 } });
+
 /**
- * The real database, with the claim of PENDING exports counted and, while `hold` is set, its result held back
- * after the statement ran: what a claim in flight looks like to a recording that commits meanwhile.
+ * The real steps, with the claim of exports waiting in the database counted and, while `hold` is set, its result
+ * held back after the statement ran: what a claim in flight looks like to a recording that commits meanwhile.
  */
-function claimGate(base: SqlRunner) {
+function claimGate() {
   const gate = { claims: 0, held: 0, hold: undefined as Promise<void> | undefined };
-  const sql: SqlRunner = {
-    query: async <T,>(statement: Statement, params?: unknown[]) => {
-      const rows = await base.query<T>(statement, params);
-      if (typeof statement !== 'string' && statement.name === CLAIM_PENDING) {
-        gate.claims += 1;
-        if (gate.hold) {
-          gate.held += 1;
-          await gate.hold;
-        }
+  const real = realSteps();
+  const steps: DispatchSteps = {
+    ...real,
+    claim: async (states, limit) => {
+      const claimed = await real.claim(states, limit);
+      gate.claims += 1;
+      if (gate.hold) {
+        gate.held += 1;
+        await gate.hold;
       }
-      return rows;
+      return claimed;
     },
   };
-  return { gate, sql };
+  return { gate, steps };
 }
 
-function startDispatcher(sql: SqlRunner, concurrency: number): Dispatcher {
-  const dispatcher = new Dispatcher(sql, sender, new SecretBox(Buffer.alloc(32, 7)), {
-    concurrency,
-    httpTimeoutMs: 5_000,
-    retry: { maxRetries: 5, intervalMs: 60_000 },
-    safetyPollMs: 60_000,
-  }, silentLogger);
+function startDispatcher(steps: DispatchSteps, concurrency: number): Dispatcher {
+  const dispatcher = new Dispatcher(
+    { steps, sender, secrets: new SecretBox(Buffer.alloc(32, 7)), logger: silentLogger, onSettled: () => {} },
+    { concurrency, httpTimeoutMs: 5_000, safetyPollMs: 60_000 },
+  );
   dispatcher.start();
   return dispatcher;
 }
@@ -75,7 +73,7 @@ const sentTo = (reference: string) => sink.requests.filter((request) => request.
 describe('the idle flag', () => {
   it('left lowered by an instance that stopped abruptly is raised by the first round that drains the outbox', async () => {
     await t.db.query('update dispatch_wakeup set idle = false');
-    const dispatcher = startDispatcher(sqlRunner(t.gateway.orm), 4);
+    const dispatcher = startDispatcher(realSteps(), 4);
     try {
       // Not the safety poll's doing: it would take a minute here.
       await waitFor(async () => (await t.db.query<{ idle: boolean }>('select idle from dispatch_wakeup'))[0].idle, { what: 'writers told to notify again' });
@@ -87,8 +85,8 @@ describe('the idle flag', () => {
 
 describe('a status change', () => {
   it('is recorded and sent by the recording loop alone, with no claim from the database', async () => {
-    const { gate, sql } = claimGate(sqlRunner(t.gateway.orm));
-    const dispatcher = startDispatcher(sql, 4);
+    const { gate, steps } = claimGate();
+    const dispatcher = startDispatcher(steps, 4);
     try {
       await waitFor(() => gate.claims === 1, { what: 'the claim every dispatcher makes at start' });
       await insertOrder('WAKE-1');
@@ -101,10 +99,10 @@ describe('a status change', () => {
   });
 
   it('recorded PENDING while a claim is in flight is claimed next, not left for the safety poll', async () => {
-    const { gate, sql } = claimGate(sqlRunner(t.gateway.orm));
+    const { gate, steps } = claimGate();
     let release!: () => void;
     gate.hold = new Promise((resolve) => (release = resolve));
-    const dispatcher = startDispatcher(sql, 4);
+    const dispatcher = startDispatcher(steps, 4);
     try {
       // The start-up claim ran (finding nothing) and holds all the room; a change recorded now waits PENDING.
       await waitFor(() => gate.held === 1, { what: 'the start-up claim in flight' });

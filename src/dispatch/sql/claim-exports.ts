@@ -1,50 +1,14 @@
 /**
- * Claims exports for sending in one statement: SKIP LOCKED picks rows no other instance holds, and each claimed
- * row gets a fresh lease token, a lease end (see `leaseMs`) and its attempt number. Nothing is held open while
- * the request is in flight.
+ * Claims exports waiting in the database for sending, oldest first, in one statement: SKIP LOCKED picks rows no
+ * other instance holds, and each claimed row gets a fresh lease token, a lease end (lease-budget.ts) and its
+ * attempt number. Nothing is held open while the request is in flight.
  */
 import { prepared, type SqlRunner } from '../../db/sql-runner';
-import type { AuthType } from '../../domain/entities/client-connection';
-import type { HttpMethod } from '../../domain/entities/export-job';
+import { JOB_SEND_JSON, type ClaimedExport, type JobSend } from '../claimed-export';
+import { LEASE_DEADLINES, LEASE_MARGIN_MS } from '../lease-budget';
 
-/** Time to record the outcome after the deadline has passed. */
-export const LEASE_MARGIN_MS = 5_000;
-
-/**
- * A lease outlives the attempt: its deadline twice (the OAuth token fetch shares it), once more for the time a
- * claimed export may wait in the instance's ready queue for a send slot (at most one send's deadline), plus a
- * margin.
- */
-export const LEASE_DEADLINES = 3;
-export const leaseMs = (attemptTimeoutMs: number) => LEASE_DEADLINES * attemptTimeoutMs + LEASE_MARGIN_MS;
-
-export interface ClaimedExport {
-  id: string;
-  leaseToken: string;
-  attempt: number;
-  jobId: string;
-  jobName: string;
-  objectType: string;
-  objectReference: string;
-  triggerStatus: string;
-  payload: string;
-  httpMethod: HttpMethod;
-  path: string;
-  queryParams: { name: string; value: string }[];
-  connection: {
-    id: string;
-    baseUrl: string;
-    headers: { name: string; value: string }[];
-    timeoutMs: number | null;
-    authType: AuthType;
-    tokenUrl: string | null;
-    clientId: string | null;
-    clientSecretEnc: string | null;
-    username: string | null;
-    passwordEnc: string | null;
-    scope: string | null;
-  };
-}
+/** PENDING: recorded beyond the room to claim them at once, or released; RETRY_SCHEDULED: due retries. */
+export type ClaimableState = 'PENDING' | 'RETRY_SCHEDULED';
 
 /**
  * The states are literals, not a parameter, so that even a generic plan can prove the partial index on due
@@ -67,25 +31,32 @@ function claimSql(states: string): string {
     where e.id = any(array(select id from picked))
     returning e.id, e.lease_token, e.attempts, e.job_id, e.job_name, e.object_type, e.object_reference, e.trigger_status, e.payload
   )
-  select cl.*, j.http_method, j.path, j.query_params, c.id as connection_id, c.base_url, c.headers, c.timeout_ms, c.auth_type,
-         c.token_url, c.client_id, c.client_secret_enc, c.username, c.password_enc, c.scope
-  from claimed cl join export_job j on j.id = cl.job_id join client_connection c on c.id = j.client_connection_id
+  select cl.*, ${JOB_SEND_JSON} as send from claimed cl join export_job j on j.id = cl.job_id
 `;
 }
-const CLAIM_PENDING = prepared('jobout_claim_pending', claimSql(`'PENDING'`));
-const CLAIM_PENDING_AND_RETRIES = prepared('jobout_claim_pending_and_retries', claimSql(`'PENDING', 'RETRY_SCHEDULED'`));
+const CLAIM_PENDING_SQL = prepared('jobout_claim_pending', claimSql(`'PENDING'`));
+const CLAIM_PENDING_AND_RETRIES_SQL = prepared('jobout_claim_pending_and_retries', claimSql(`'PENDING', 'RETRY_SCHEDULED'`));
 
-type Row = Record<string, any>;
-const parseJson = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
+interface Row {
+  id: string;
+  lease_token: string;
+  attempts: number;
+  job_id: string;
+  job_name: string;
+  object_type: string;
+  object_reference: string;
+  trigger_status: string;
+  payload: string;
+  send: JobSend;
+}
 
-export async function claimExports(
-  sql: SqlRunner,
-  options: { states: ('PENDING' | 'RETRY_SCHEDULED')[]; limit: number; defaultTimeoutMs: number },
-): Promise<ClaimedExport[]> {
-  if (options.limit <= 0) return [];
-  const statement = options.states.includes('RETRY_SCHEDULED') ? CLAIM_PENDING_AND_RETRIES : CLAIM_PENDING;
-  const rows = await sql.query<Row>(statement, [options.defaultTimeoutMs, LEASE_MARGIN_MS, options.limit, LEASE_DEADLINES]);
+/** Claims up to `limit` exports in `states`; `defaultTimeoutMs` sizes the lease of connections without a deadline of their own. */
+export async function claimExports(sql: SqlRunner, states: readonly ClaimableState[], limit: number, defaultTimeoutMs: number): Promise<ClaimedExport[]> {
+  if (limit <= 0) return [];
+  const statement = states.includes('RETRY_SCHEDULED') ? CLAIM_PENDING_AND_RETRIES_SQL : CLAIM_PENDING_SQL;
+  const rows = await sql.query<Row>(statement, [defaultTimeoutMs, LEASE_MARGIN_MS, limit, LEASE_DEADLINES]);
   return rows.map((row) => ({
+    ...row.send,
     id: row.id,
     leaseToken: row.lease_token,
     attempt: row.attempts,
@@ -95,21 +66,5 @@ export async function claimExports(
     objectReference: row.object_reference,
     triggerStatus: row.trigger_status,
     payload: row.payload,
-    httpMethod: row.http_method,
-    path: row.path,
-    queryParams: parseJson(row.query_params),
-    connection: {
-      id: row.connection_id,
-      baseUrl: row.base_url,
-      headers: parseJson(row.headers),
-      timeoutMs: row.timeout_ms,
-      authType: row.auth_type,
-      tokenUrl: row.token_url,
-      clientId: row.client_id,
-      clientSecretEnc: row.client_secret_enc,
-      username: row.username,
-      passwordEnc: row.password_enc,
-      scope: row.scope,
-    },
   }));
 }

@@ -1,5 +1,6 @@
 import { Args, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import type { ExportResultEvent, ResultSource } from '../../dispatch/results-feed';
+import type { ResultSource } from '../../dispatch/results-feed';
+import type { ExportResultEvent } from '../../domain/export-result';
 import { exportResultFilter } from '../../services/export-results';
 import type { GraphQLContext } from '../context';
 import { ExportResultArgs, ExportResultType } from '../types/export-result';

@@ -10,7 +10,7 @@ import { settledExport, type SettledExport } from './settle-attempts';
 
 export const LEASE_EXPIRED_ERROR = 'lease expired: the sending instance stopped before recording an outcome';
 
-const RECLAIM_SQL = prepared('jobout_reclaim_expired', `
+const RECLAIM_EXPIRED_LEASES_SQL = prepared('jobout_reclaim_expired_leases', `
   with expired as (
     select id, attempts, updated_at as claimed_at from export
     where state = 'SENDING' and lease_until < now()
@@ -34,29 +34,6 @@ const RECLAIM_SQL = prepared('jobout_reclaim_expired', `
 
 /** The reclaimed exports, shaped like settled ones: the result feed and the metrics report them alike. */
 export async function reclaimExpiredLeases(sql: SqlRunner, retry: RetryPolicy): Promise<SettledExport[]> {
-  const rows = await sql.query(RECLAIM_SQL, [retry.maxRetries, LEASE_EXPIRED_ERROR]);
+  const rows = await sql.query(RECLAIM_EXPIRED_LEASES_SQL, [retry.maxRetries, LEASE_EXPIRED_ERROR]);
   return rows.map(settledExport);
 }
-
-/**
- * Gives back exports this instance claimed but will not finish (graceful shutdown past its grace period): due at
- * once for another instance, the unfinished attempt not counted. The partner may still have received it; the
- * resend carries the same idempotency key.
- */
-export async function releaseLeases(sql: SqlRunner, claims: { id: string; leaseToken: string }[]): Promise<number> {
-  if (claims.length === 0) return 0;
-  const rows = await sql.query(
-    `update export e set state = case when e.job_id is null then 'CANCELLED' when e.attempts - 1 = e.retry_base then 'PENDING' else 'RETRY_SCHEDULED' end,
-       attempts = e.attempts - 1, next_attempt_at = case when e.job_id is null then null else now() end,
-       finished_at = case when e.job_id is null then now() end, lease_token = null, lease_until = null, updated_at = now()
-     from json_to_recordset($1::json) as c(id uuid, lease_token uuid)
-     where e.id = c.id and e.lease_token = c.lease_token
-     returning e.id`,
-    [JSON.stringify(claims.map((claim) => ({ id: claim.id, lease_token: claim.leaseToken })))],
-  );
-  return rows.length;
-}
-
-/** Unsent exports whose job was deleted: nothing is left to send them for. No parameters. */
-export const CANCEL_ORPHANED_EXPORTS = `update export set state = 'CANCELLED', next_attempt_at = null, finished_at = now(), updated_at = now()
-  where job_id is null and state in ('PENDING', 'RETRY_SCHEDULED')`;

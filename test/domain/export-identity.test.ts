@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportIdFor } from '../../src/dispatch/sql/record-exports';
+import { exportIdFor } from '../../src/domain/export-identity';
 import { isUuid } from '../../src/domain/export-job-input';
 
 describe('export ids', () => {

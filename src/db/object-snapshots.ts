@@ -2,9 +2,9 @@
  * The current state of orders and incidents, lines included, as the JSON documents payloads are built from.
  * The same SQL serves the dispatcher (inside its recording statement) and the preview.
  */
-import type { IncidentSnapshot, ObjectSnapshot, OrderSnapshot } from '../../domain/payload';
-import type { SqlRunner } from '../../db/sql-runner';
-import { supplierVisibleTo } from '../../services/supplier-visibility';
+import type { IncidentSnapshot, ObjectSnapshot, OrderSnapshot } from '../domain/payload';
+import type { SqlRunner } from './sql-runner';
+import { supplierVisible } from './supplier-visibility';
 
 /** One order (alias `o`) as JSON. */
 export const ORDER_SNAPSHOT_JSON = `json_build_object(
@@ -42,13 +42,13 @@ export function incidentSnapshot(json: Json): ObjectSnapshot {
 
 /**
  * The snapshot of one order (by reference) or incident (by orderIncidentId), if it exists and its supplier is in
- * `stores` (a uuid[] literal; null = every store).
+ * `stores` (see `visibleStores`).
  */
 export async function loadSnapshot(sql: SqlRunner, objectType: 'ORDER' | 'INCIDENT', reference: string, stores: string | null): Promise<ObjectSnapshot | undefined> {
   const [row] =
     objectType === 'ORDER'
-      ? await sql.query(`select ${ORDER_SNAPSHOT_JSON} as snapshot from order_logistic o where o.reference = $1 and ${supplierVisibleTo('o.supplier_external_id', 2)}`, [reference, stores])
-      : await sql.query(`select ${INCIDENT_SNAPSHOT_JSON} as snapshot from incident i where i.order_incident_id = $1 and ${supplierVisibleTo('i.supplier_external_id', 2)}`, [reference, stores]);
+      ? await sql.query(`select ${ORDER_SNAPSHOT_JSON} as snapshot from order_logistic o where o.reference = $1 and ${supplierVisible('o.supplier_external_id', '$2')}`, [reference, stores])
+      : await sql.query(`select ${INCIDENT_SNAPSHOT_JSON} as snapshot from incident i where i.order_incident_id = $1 and ${supplierVisible('i.supplier_external_id', '$2')}`, [reference, stores]);
   if (!row) return undefined;
   return objectType === 'ORDER' ? orderSnapshot(row.snapshot) : incidentSnapshot(row.snapshot);
 }
