@@ -23,7 +23,7 @@ export interface SendPoolDeps {
   deliver(claim: ClaimedExport): Promise<void>;
   /** Releases claims to the database (sql/release-exports.ts). */
   release(claims: ClaimedExport[]): Promise<number>;
-  /** Room may have grown: a send finished, or a claim gave back the room it held. */
+  /** Room may have grown: a send finished, or a claim returned the room it held. */
   onRoom(): void;
   /** Claims that waited too long were released: they are due in the database again. */
   onReleased(): void;

@@ -1,7 +1,7 @@
 /**
  * The ready queue: exports claimed ahead of a free send slot. It is sized from how fast this instance sends and
  * the default attempt deadline, so exports of a connection with a shorter deadline, or of a partner that slowed
- * down, can wait longer than their lease allows; those are given back (due again, the attempt not counted)
+ * down, can wait longer than their lease allows; those are released (due again, the attempt not counted)
  * instead of being sent on a lease that might end mid-send.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ afterAll(async () => {
 const succeeded = async () => (await t.db.query(`select 1 from export where state = 'SUCCEEDED'`)).length;
 
 describe('exports queued for a send slot', () => {
-  it('are given back when their lease would not cover the send, then sent once each, the attempt not counted', async () => {
+  it('are released when their lease would not cover the send, then sent once each, the attempt not counted', async () => {
     // A fast partner first: the queue grows with the send rate (sized by the default 10 s deadline).
     await t.db.query(`insert into order_logistic (reference, status) select 'FAST-' || n, 'ORDER_CREATED' from generate_series(1, 100) n`);
     await waitFor(async () => (await succeeded()) === 100, { what: '100 fast deliveries', timeoutMs: 20_000 });

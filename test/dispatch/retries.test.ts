@@ -1,6 +1,8 @@
 /**
  * The seed's retry logic with a short interval (300 ms) and a seconds cron: fixed spacing, identical requests,
- * FAILED after the last retry, reclaimed leases, several sweepers, and the operator's retry tools.
+ * FAILED after the last retry, reclaimed leases, several sweepers, and the operator's retry tools. Where the
+ * behaviour is about time, the test moves the clock (the export's due time) and sweeps itself instead of waiting
+ * for the cron; one test keeps the cron in the loop.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
@@ -46,27 +48,37 @@ afterAll(async () => {
 });
 
 describe('the fixed retry schedule', () => {
-  it('makes exactly 6 attempts at least the interval apart against a partner that always fails, then FAILED', async () => {
-    const reference = next('ALWAYS500');
-    failFor(reference, Number.POSITIVE_INFINITY);
-    await insertOrder(reference);
-    await waitFor(async () => (await exportOf(reference))?.state === 'FAILED', { what: 'the export to fail', timeoutMs: 20_000 });
-    const requests = requestsFor(reference);
-    expect(requests.map((r) => r.headers['x-jobout-attempt'])).toEqual(['1', '2', '3', '4', '5', '6']);
-    const attempts = await t.db.query<any>('select attempt, started_at, finished_at from export_attempt where export_id = $1 order by attempt', [(await exportOf(reference)).id]);
-    expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3, 4, 5, 6]);
-    for (let i = 1; i < attempts.length; i += 1) {
-      expect(new Date(attempts[i].started_at).getTime() - new Date(attempts[i - 1].finished_at).getTime()).toBeGreaterThanOrEqual(INTERVAL_MS);
+  it('makes exactly 6 attempts, each due one interval after the last, against a partner that always fails, then FAILED', async () => {
+    // The sweeps are this test's clock: each one finds the retry due once the clock has moved past it.
+    await t.gateway.sweeper.stop();
+    try {
+      const reference = next('ALWAYS500');
+      failFor(reference, Number.POSITIVE_INFINITY);
+      await insertOrder(reference);
+      for (let attempt = 1; attempt <= 5; attempt += 1) {
+        await waitFor(async () => (await exportOf(reference))?.attempts === attempt && (await exportOf(reference)).state === 'RETRY_SCHEDULED', { what: `attempt ${attempt} settled` });
+        const scheduled = await exportOf(reference);
+        const [last] = await t.db.query<any>('select finished_at from export_attempt where export_id = $1 and attempt = $2', [scheduled.id, attempt]);
+        expect(new Date(scheduled.next_attempt_at).getTime() - new Date(last.finished_at).getTime()).toBe(INTERVAL_MS);
+        await t.db.query(`update export set next_attempt_at = now() - interval '1 millisecond' where id = $1`, [scheduled.id]); // the clock moves on
+        await t.gateway.sweeper.sweep();
+      }
+      await waitFor(async () => (await exportOf(reference))?.state === 'FAILED', { what: 'the export to fail after its last retry' });
+      expect(requestsFor(reference).map((r) => r.headers['x-jobout-attempt'])).toEqual(['1', '2', '3', '4', '5', '6']);
+      const attempts = await t.db.query<any>('select attempt from export_attempt where export_id = $1 order by attempt', [(await exportOf(reference)).id]);
+      expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(await exportOf(reference)).toMatchObject({ state: 'FAILED', attempts: 6, next_attempt_at: null });
+      // More sweeps send nothing more: a later export is delivered, the failed one stays at 6.
+      await t.gateway.sweeper.sweep();
+      const sentinel = next('SENTINEL');
+      await insertOrder(sentinel);
+      await waitFor(() => requestsFor(sentinel).length === 1);
+      await t.gateway.sweeper.sweep();
+      await waitFor(async () => (await exportOf(sentinel)).state === 'SUCCEEDED');
+      expect(requestsFor(reference)).toHaveLength(6);
+    } finally {
+      t.gateway.sweeper.start('* * * * * *');
     }
-    expect(await exportOf(reference)).toMatchObject({ state: 'FAILED', attempts: 6, next_attempt_at: null });
-    // More sweeps send nothing more: a later export is delivered, the failed one stays at 6.
-    await t.gateway.sweeper.sweep();
-    const sentinel = next('SENTINEL');
-    await insertOrder(sentinel);
-    await waitFor(() => requestsFor(sentinel).length === 1);
-    await t.gateway.sweeper.sweep();
-    await waitFor(async () => (await exportOf(sentinel)).state === 'SUCCEEDED');
-    expect(requestsFor(reference)).toHaveLength(6);
   });
 
   it('ends SUCCEEDED after two failures with three identical requests', async () => {

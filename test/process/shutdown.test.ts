@@ -1,6 +1,6 @@
 /**
  * Graceful shutdown of a real process: SIGTERM stops claiming, /readyz answers 503, an in-flight send finishes
- * and is recorded, and the process exits 0. A send still held past the grace period is given back.
+ * and is recorded, and the process exits 0. A send still held past the grace period is released.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway';
@@ -44,7 +44,7 @@ describe('SIGTERM', () => {
 });
 
 describe('a send held past the grace period', () => {
-  it('is given back, due at once, and another instance delivers it', async () => {
+  it('is released, due at once, and another instance delivers it', async () => {
     const gate = deferred();
     sink.enqueue(reply.hold(gate.promise, reply.status(200)));
     const before = sink.requests.length;
