@@ -23,6 +23,7 @@ import { STATUS_CHANGE_NOTICE } from '../db/notify-channels';
 import type { Logger } from '../logger';
 import { outboundRequest, type ClaimedExport } from './claimed-export';
 import { IdleFlag } from './idle-flag';
+import { invariant } from './invariant';
 import { Loop } from './loop';
 import { recordExports, recordingSteps, type RecordedRound } from './recorder';
 import { SendPool } from './send-pool';
@@ -89,6 +90,7 @@ export interface DispatcherDeps {
  */
 export class Dispatcher {
   private run: DispatchRun | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -96,6 +98,7 @@ export class Dispatcher {
   ) {}
 
   start(): void {
+    invariant(this.stopping === undefined, 'start() while the previous run is stopping: two runs would share the idle flag');
     this.run ??= new DispatchRun(this.deps, this.options);
   }
 
@@ -103,7 +106,9 @@ export class Dispatcher {
   async stop(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     const run = this.run;
     this.run = undefined;
-    await run?.stop(graceMs);
+    if (!run) return this.stopping;
+    this.stopping = run.stop(graceMs).finally(() => (this.stopping = undefined));
+    return this.stopping;
   }
 
   /** Called by the sweeper: due retries are sent through the same bounded send path as first attempts. */
@@ -174,11 +179,15 @@ class DispatchRun {
    * sends finish for up to `graceMs` and records them, then releases the unfinished ones too.
    */
   async stop(graceMs: number): Promise<void> {
+    const queued = this.pool.close(); // nothing starts from now on
+    this.settler.settleAtOnce();
     await Promise.all([this.recording.stop(), this.sending.stop()]);
-    await this.releaseAtShutdown(this.pool.close());
-    const unfinished = await this.pool.unfinished(graceMs);
+    await this.releaseAtShutdown([...queued, ...this.pool.close()]); // and what a round still running queued
+    await this.pool.finishSends(graceMs);
     await this.settler.drain();
-    await this.releaseAtShutdown(unfinished);
+    // Only now: a send that finished during the drain but could not be settled is left to lease expiry (an
+    // attempt counted), as any settle that fails.
+    await this.releaseAtShutdown(this.pool.unfinished());
     // Writers notify again, for the other instances; a flag left lowered would leave them to their safety poll.
     await this.idleFlag.raise().catch(() => {});
   }
@@ -210,8 +219,12 @@ class DispatchRun {
     const room = this.pool.room();
     if (room === 0 || !this.waiting.claimWanted) return 'done';
     const ticket = this.waiting.startClaim();
-    const { claimed } = await this.pool.claimWithin(room, async () => ({ claimed: await this.deps.steps.claim(ticket.states, room) }));
-    this.waiting.endClaim(ticket, claimed.length, room);
+    const { claimed } = await this.pool.claimWithin(room, async () => {
+      const claimed = await this.deps.steps.claim(ticket.states, room);
+      // Before the room is returned, whose wake-up asks whether a claim is still wanted.
+      this.waiting.endClaim(ticket, claimed.length, room);
+      return { claimed };
+    });
     return claimed.length > 0 ? 'more' : 'done';
   }
 

@@ -62,10 +62,6 @@ export class Loop {
     this.loopState = 'STOPPED';
   }
 
-  get stopping(): boolean {
-    return this.loopState !== 'RUNNING';
-  }
-
   private async run(): Promise<void> {
     while (this.loopState === 'RUNNING') {
       try {

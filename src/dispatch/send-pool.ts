@@ -32,10 +32,10 @@ export interface SendPoolDeps {
   logger: Logger;
 }
 
-export type SendPoolState = 'ACCEPTING' | 'CLOSED';
+type SendPoolState = 'ACCEPTING' | 'CLOSED';
 
 export class SendPool {
-  private poolState: SendPoolState = 'ACCEPTING';
+  private state: SendPoolState = 'ACCEPTING';
   private readonly ready: { claim: ClaimedExport; queuedAt: number }[] = [];
   private readonly inFlight = new Map<Promise<void>, ClaimedExport>();
   private readonly rate: RateMeter;
@@ -46,10 +46,6 @@ export class SendPool {
 
   constructor(private readonly deps: SendPoolDeps) {
     this.rate = new RateMeter(deps.now);
-  }
-
-  get state(): SendPoolState {
-    return this.poolState;
   }
 
   get queued(): number {
@@ -72,8 +68,8 @@ export class SendPool {
     this.reserved += room;
     try {
       const result = await claim();
+      this.enqueue(result.claimed); // even beyond the room: claims left out would wait for their lease to end
       invariant(result.claimed.length <= room, `claimed ${result.claimed.length} exports with room for ${room}`);
-      this.enqueue(result.claimed);
       return result;
     } finally {
       this.reserved -= room;
@@ -82,21 +78,26 @@ export class SendPool {
   }
 
   /**
-   * Stops starting sends and hands back the queued claims (to be released); in-flight sends go on.
-   * Claims queued after this (a claim still in flight) are handed back by `unfinished`.
+   * Stops starting sends and hands back the queued claims (to be released); in-flight sends go on. Claims a round
+   * still running queues later stay queued, unsent, for `unfinished`.
    */
   close(): ClaimedExport[] {
-    this.poolState = 'CLOSED';
+    this.state = 'CLOSED';
     return this.ready.splice(0, this.ready.length).map((entry) => entry.claim);
   }
 
-  /** After `close`: waits up to `graceMs` for in-flight sends, then returns the claims still unfinished or queued. */
-  async unfinished(graceMs: number): Promise<ClaimedExport[]> {
-    invariant(this.poolState === 'CLOSED', 'unfinished() before close()');
+  /** After `close`: waits up to `graceMs` for the in-flight sends, and for releases in progress. */
+  async finishSends(graceMs: number): Promise<void> {
+    invariant(this.state === 'CLOSED', 'finishSends() before close()');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.inFlight.keys()), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
     await Promise.all(this.releasing);
+  }
+
+  /** After `close`: the claims still in flight or queued, to be released. */
+  unfinished(): ClaimedExport[] {
+    invariant(this.state === 'CLOSED', 'unfinished() before close()');
     return [...this.inFlight.values(), ...this.close()];
   }
 
@@ -108,14 +109,13 @@ export class SendPool {
 
   /** Starts queued sends while a slot is free, releasing those that waited longer than their lease allows. */
   private startSends(): void {
-    if (this.poolState === 'CLOSED') return; // the queue is released instead
+    if (this.state === 'CLOSED') return; // the queue is released instead
     const overdue: ClaimedExport[] = [];
     while (this.ready.length > 0 && this.inFlight.size < this.deps.concurrency) {
       const { claim, queuedAt } = this.ready.shift()!;
       if (this.deps.now() - queuedAt > maxQueueWaitMs(claim.connection.timeoutMs ?? this.deps.httpTimeoutMs)) overdue.push(claim);
       else this.startSend(claim);
     }
-    invariant(this.inFlight.size <= this.deps.concurrency, `${this.inFlight.size} sends in flight with concurrency ${this.deps.concurrency}`);
     if (overdue.length > 0) this.releaseOverdue(overdue);
   }
 

@@ -51,11 +51,15 @@ export class SettleBatcher {
     this.schedule();
   }
 
+  /** From now on (shutdown), settles every result at once instead of gathering a batch. */
+  settleAtOnce(): void {
+    this.draining = true;
+    this.flushNow();
+  }
+
   /** Settles everything gathered, and whatever arrives meanwhile, and resolves once nothing is left. */
   async drain(): Promise<void> {
-    this.draining = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.settleAtOnce();
     while (this.settling || this.gathered.length > 0) await (this.settling ?? this.flush());
     invariant(this.timer === undefined && this.gathered.length === 0, 'results left unsettled after draining');
   }

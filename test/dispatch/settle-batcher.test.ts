@@ -79,6 +79,13 @@ describe('the settle batcher', () => {
     expect(reported).toEqual(['export-4', 'export-5', 'export-6']); // the fourth call failed, the fifth settled
   });
 
+  it('once told to settle at once (shutdown), gathers no batch', () => {
+    const { batcher, batches } = harness();
+    batcher.add(result(1));
+    batcher.settleAtOnce();
+    expect(batches).toEqual([['export-1']]);
+  });
+
   it('when draining, settles everything at once and resolves once nothing is left', async () => {
     const { batcher, batches } = harness();
     batcher.add(result(1));

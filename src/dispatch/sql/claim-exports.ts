@@ -34,8 +34,8 @@ function claimSql(states: string): string {
   select cl.*, ${JOB_SEND_JSON} as send from claimed cl join export_job j on j.id = cl.job_id
 `;
 }
-const CLAIM_PENDING_SQL = prepared('jobout_claim_pending', claimSql(`'PENDING'`));
-const CLAIM_PENDING_AND_RETRIES_SQL = prepared('jobout_claim_pending_and_retries', claimSql(`'PENDING', 'RETRY_SCHEDULED'`));
+const CLAIM_PENDING_SQL = prepared('jobout_claim_exports_pending', claimSql(`'PENDING'`));
+const CLAIM_PENDING_AND_RETRIES_SQL = prepared('jobout_claim_exports_pending_and_retries', claimSql(`'PENDING', 'RETRY_SCHEDULED'`));
 
 interface Row {
   id: string;
