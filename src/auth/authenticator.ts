@@ -1,9 +1,29 @@
-/** Turns an `Authorization` header into a `Principal`, or refuses with UNAUTHENTICATED (401 / 4401). */
+/**
+ * Turns an `Authorization` header into a `Principal`, or refuses with UNAUTHENTICATED (401 / 4401). A revoked or
+ * expired token is refused exactly like an unknown one: the answer tells a caller nothing it did not send.
+ */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError } from '../domain/errors';
 import { Operator } from '../domain/entities';
 import { ADMINISTRATOR, type Principal } from './principal';
 import { bearerToken, hashToken, tokensEqual } from './tokens';
+
+export const REFUSED_TOKEN_MESSAGE = 'Unknown, revoked or expired bearer token';
+
+/** The operator a token hash belongs to, if it may still act: not revoked, not expired. */
+export function activeOperator(em: EntityManager, where: { tokenHash: string } | { id: { $in: string[] } }) {
+  return em.find(Operator, { ...where, revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] }, { populate: ['stores'] });
+}
+
+export function principalOf(operator: Operator): Principal {
+  return {
+    id: operator.id,
+    name: operator.name,
+    permission: operator.permission,
+    storeIds: operator.allStores ? null : operator.stores.getItems().map((store) => store.id),
+    builtIn: false,
+  };
+}
 
 export class Authenticator {
   constructor(private readonly adminToken: string) {}
@@ -12,13 +32,8 @@ export class Authenticator {
     const token = bearerToken(authorization);
     if (token === undefined) throw new DomainError('UNAUTHENTICATED', 'Missing bearer token (Authorization: Bearer <token>)');
     if (tokensEqual(token, this.adminToken)) return ADMINISTRATOR;
-    const operator = await em.findOne(Operator, { tokenHash: hashToken(token) }, { populate: ['stores'] });
-    if (!operator) throw new DomainError('UNAUTHENTICATED', 'Unknown bearer token');
-    return {
-      id: operator.id,
-      name: operator.name,
-      permission: operator.permission,
-      storeIds: operator.stores.getItems().map((store) => store.id),
-    };
+    const [operator] = await activeOperator(em, { tokenHash: hashToken(token) });
+    if (!operator) throw new DomainError('UNAUTHENTICATED', REFUSED_TOKEN_MESSAGE);
+    return principalOf(operator);
   }
 }

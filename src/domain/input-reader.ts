@@ -57,6 +57,15 @@ export class InputReader {
     return value;
   }
 
+  /** A Date (from GraphQL's DateTime scalar) or an ISO-8601 text with a time zone. */
+  date(field: string): Date | undefined {
+    const value = this.value(field);
+    if (value === undefined) return undefined;
+    const date = value instanceof Date ? value : typeof value === 'string' && /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? new Date(value) : undefined;
+    if (!date || Number.isNaN(date.getTime())) return this.fail(field, 'must be an ISO-8601 date and time with a time zone');
+    return date;
+  }
+
   integer(field: string, min: number, max: number): number | undefined {
     const value = this.value(field);
     if (value === undefined) return undefined;

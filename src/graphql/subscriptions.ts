@@ -11,13 +11,13 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/authenticator';
-import type { Principal } from '../auth/principal';
 import type { ResultSource } from '../dispatch/results-feed';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 import { createFormatError } from './errors';
 import { queryLimits } from './limits';
+import { SocketAudit, type SocketIdentity } from './socket-audit';
 import type { SubscriptionContext } from './resolvers/export-result-resolver';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -50,14 +50,16 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
       error.originalError ? formatError(error.toJSON(), error) : { message: error.message, locations: error.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
     );
 
-  const server = useServer<Record<string, unknown>, { principal: Principal }>(
+  const audit = new SocketAudit(deps.orm, deps.logger);
+  const server = useServer<Record<string, unknown>, { identity?: SocketIdentity }>(
     {
       schema: deps.schema,
       isProd: deps.production,
       validate: (schema, document) => validate(schema, document, rules),
       onConnect: async (ctx) => {
         try {
-          ctx.extra.principal = await deps.authenticator.authenticate(deps.orm.em.fork(), authorizationOf(ctx.connectionParams));
+          ctx.extra.identity = { principal: await deps.authenticator.authenticate(deps.orm.em.fork(), authorizationOf(ctx.connectionParams)) };
+          audit.track(ctx.extra.socket, ctx.extra.identity);
           return true;
         } catch (error) {
           if (!(error instanceof DomainError)) throw error; // graphql-ws closes with 4500, details only outside production
@@ -66,7 +68,7 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
         }
       },
       context: (ctx): SubscriptionContext => ({
-        scope: { em: deps.orm.em.fork(), principal: ctx.extra.principal! },
+        scope: { em: deps.orm.em.fork(), principal: ctx.extra.identity!.principal },
         services: deps.services,
         results: deps.results,
       }),
@@ -77,6 +79,7 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
   );
   return {
     close: async () => {
+      audit.stop();
       await server.dispose();
     },
   };

@@ -4,7 +4,7 @@
  */
 import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { requireWriter } from '../auth/principal';
+import { requireReader, requireWriter } from '../auth/principal';
 import { secretContext, type SecretBox } from '../auth/secret-box';
 import { parseConnectionInput, type ConnectionInput } from '../domain/connection-input';
 import { ClientConnection, ExportJob } from '../domain/entities';
@@ -61,10 +61,12 @@ export class ConnectionService {
   ) {}
 
   async list(scope: Scope): Promise<ConnectionView[]> {
+    requireReader(scope.principal);
     return (await scope.em.find(ClientConnection, {}, { orderBy: { name: 'asc' } })).map(connectionView);
   }
 
   async get(scope: Scope, id: string): Promise<ConnectionView> {
+    requireReader(scope.principal);
     return connectionView(await this.load(scope, id));
   }
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CANCEL_ORPHANED_EXPORTS } from '../db/cancel-orphaned-exports';
 import { DEADLOCK_DETECTED, LOCK_NOT_AVAILABLE, pgErrorCode } from '../db/pg-errors';
-import { requireWriter } from '../auth/principal';
+import { requireReader, requireWriter } from '../auth/principal';
 import { ClientConnection, ExportJob, Supplier } from '../domain/entities';
 import type { HttpMethod, QueryParam } from '../domain/entities/export-job';
 import { assertNoFieldErrors, badInput, DomainError, notFound } from '../domain/errors';
@@ -52,6 +52,7 @@ export const MAX_SUPPLIER_CHANGE = 1000;
 
 export class ExportJobService {
   async list(scope: Scope, filter: ExportJobFilter, request: PageRequest<JobSortField>): Promise<Page<ExportJobView>> {
+    requireReader(scope.principal);
     const where: FilterQuery<ExportJob> = {};
     if (filter.objectType !== undefined) {
       if (!OBJECT_TYPES.includes(filter.objectType)) throw badInput(`objectType must be one of ${OBJECT_TYPES.join(', ')}`, [{ field: 'objectType', message: 'unknown object type' }]);
@@ -78,6 +79,7 @@ export class ExportJobService {
   }
 
   async get(scope: Scope, id: string): Promise<ExportJobView> {
+    requireReader(scope.principal);
     return this.view(scope, await this.load(scope.em, id));
   }
 

@@ -5,6 +5,7 @@
  * into the operator's stores later shows up on its next subscription.
  */
 import { Supplier } from '../domain/entities';
+import { requireReader } from '../auth/principal';
 import { badInput } from '../domain/errors';
 import type { ResultFilter } from '../domain/export-result';
 import { OBJECT_TYPES, type ObjectType } from '../domain/statuses';
@@ -25,6 +26,7 @@ async function visibleSuppliers(scope: Scope): Promise<Set<string> | null> {
 }
 
 export async function exportResultFilter(scope: Scope, criteria: ExportResultCriteria): Promise<ResultFilter> {
+  requireReader(scope.principal);
   const jobId = criteria.jobId === undefined ? undefined : requireId(criteria.jobId, 'jobId');
   const { objectType } = criteria;
   if (objectType !== undefined && !OBJECT_TYPES.includes(objectType)) {

@@ -2,7 +2,7 @@
  * Export records for operators: list and read exports with their attempts, and preview the payload a job would
  * send for an object. An operator sees an export when the exported object's supplier is in one of its stores.
  */
-import { requireWriter } from '../auth/principal';
+import { requireReader, requireWriter } from '../auth/principal';
 import { badInput, DomainError, notFound } from '../domain/errors';
 import { EXPORT_STATES, OBJECT_TYPES, type ExportState, type ObjectType } from '../domain/statuses';
 import { loadJobRule } from '../db/job-rules';
@@ -101,6 +101,7 @@ function exportView(row: Row): ExportView {
 
 export class ExportService {
   async list(scope: Scope, filter: ExportFilter, request: PageRequest<ExportSortField>): Promise<Page<ExportView>> {
+    requireReader(scope.principal);
     const conditions: string[] = [VISIBLE];
     const params: unknown[] = [...visibilityParams(scope)];
     if (filter.jobId !== undefined) {
@@ -134,6 +135,7 @@ export class ExportService {
   }
 
   async get(scope: Scope, id: string): Promise<ExportView & { attempts: ExportAttemptView[] }> {
+    requireReader(scope.principal);
     const [row] = await scope.em.execute<Row[]>(`select e.* from export e where e.id = ? and ${VISIBLE}`, [requireId(id, 'id'), ...visibilityParams(scope)]);
     if (!row) throw notFound('Export', id);
     const attempts = await scope.em.execute<Row[]>('select * from export_attempt where export_id = ? order by attempt, id', [row.id]);
@@ -204,6 +206,7 @@ export class ExportService {
 
   /** Delivery health of jobs, by job id, in one query. */
   async health(scope: Scope, jobIds: string[]): Promise<Map<string, JobHealth>> {
+    requireReader(scope.principal);
     const rows = await scope.em.execute<Row[]>(
       `with attempts as (
          select e.job_id, a.finished_at, a.error_class is null as ok
@@ -234,6 +237,7 @@ export class ExportService {
 
   /** The body `jobId` would send for the object now; nothing is recorded or sent. */
   async preview(scope: Scope, jobId: string, objectReference: string): Promise<string> {
+    requireReader(scope.principal);
     const sql = sqlRunner(scope.em);
     const job = await loadJobRule(sql, requireId(jobId, 'jobId'));
     if (!job) throw notFound('Export job', jobId);

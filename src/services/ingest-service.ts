@@ -3,8 +3,8 @@
  * those same tables, so the database trigger records status changes exactly as for any SQL client; statuses are
  * checked here first only to answer with a field error instead of a database error.
  */
-import { requireWriter } from '../auth/principal';
-import { assertNoFieldErrors, badInput, DomainError, notFound } from '../domain/errors';
+import { requireIngest } from '../auth/principal';
+import { assertNoFieldErrors, DomainError, notFound } from '../domain/errors';
 import { InputReader, isPlainObject } from '../domain/input-reader';
 import { canonicalStatus, INCIDENT_STATUSES, ORDER_STATUSES } from '../domain/statuses';
 import { supplierVisible } from '../db/supplier-visibility';
@@ -44,18 +44,24 @@ function readDate(input: InputReader, field: string): string | null {
 }
 
 /**
- * Store scope on writes: an operator may only write objects of suppliers in its stores (a supplier it cannot see
- * is unknown), so it can neither fire another store's jobs nor overwrite another store's orders.
+ * Store scope on writes (CONTRACT §2a): a principal scoped to stores writes only objects of suppliers of its
+ * stores, so it can neither fire another store's jobs nor overwrite another store's orders. Every refusal, an
+ * unknown reference, a supplier outside its stores, or a reference that exists under such a supplier, is the
+ * same FORBIDDEN with the same message: the answer never tells whether a reference exists elsewhere.
  */
-async function assertSupplierVisible(scope: Scope, supplierExternalId: string | null): Promise<void> {
+const refused = (what: string, id: string) =>
+  new DomainError('FORBIDDEN', `${what} ${id} cannot be written: it must exist, or be created, under a supplier of your stores`);
+
+async function assertSupplierVisible(scope: Scope, what: string, id: string, supplierExternalId: string | null): Promise<void> {
   if (scope.principal.storeIds === null) return;
   const [stores, sameStores] = visibilityParams(scope);
   const visible =
     supplierExternalId !== null && (await scope.em.execute(`select 1 where ${supplierVisible('?::text', '?')}`, [stores, supplierExternalId, sameStores])).length > 0;
-  if (!visible) throw badInput(`Unknown supplier ${supplierExternalId ?? '(none)'}`, [{ field: 'supplierExternalId', message: 'unknown supplier: name one of your stores\' suppliers' }]);
+  if (!visible) throw refused(what, id);
 }
 
-const notYours = (what: string, id: string) => new DomainError('FORBIDDEN', `${what} ${id} belongs to a supplier outside your stores`);
+/** A reference the status change found nothing under: unknown to an all-stores principal, refused to a scoped one. */
+const missing = (scope: Scope, what: string, id: string) => (scope.principal.storeIds === null ? notFound(what, id) : refused(what, id));
 
 function object(raw: unknown, what: string): InputReader {
   if (!isPlainObject(raw)) throw new DomainError('BAD_USER_INPUT', `The ${what} must be an object`);
@@ -65,7 +71,7 @@ function object(raw: unknown, what: string): InputReader {
 export class IngestService {
   /** Creates or replaces an order logistic (by reference) and, when given, its lines. */
   async upsertOrder(scope: Scope, raw: unknown): Promise<OrderView> {
-    requireWriter(scope.principal);
+    requireIngest(scope.principal);
     const input = object(raw, 'order');
     const reference = input.string('reference', { required: true, max: 255 });
     const text = (field: string) => input.string(field, { max: 255 }) ?? null;
@@ -92,7 +98,7 @@ export class IngestService {
       return row;
     });
     assertNoFieldErrors(input.errors, 'Invalid order');
-    await assertSupplierVisible(scope, order.supplier_external_id);
+    await assertSupplierVisible(scope, 'Order', order.reference!, order.supplier_external_id);
     return scope.em.transactional(async (em) => {
       const [saved] = await em.execute<Row[]>(
         `insert into order_logistic (reference, account_external_id, supplier_external_id, store_external_id, status, created_at, custom_fields)
@@ -105,7 +111,7 @@ export class IngestService {
          returning id, reference, status`,
         [order.reference, order.account_external_id, order.supplier_external_id, order.store_external_id, order.status, order.created_at, order.custom_fields, order.created_at, ...visibilityParams(scope)],
       );
-      if (!saved) throw notYours('Order', order.reference!);
+      if (!saved) throw refused('Order', order.reference!);
       if (lines) {
         await em.execute('delete from order_line where order_logistic_id = ?', [saved.id]);
         if (lines.length > 0) {
@@ -123,7 +129,7 @@ export class IngestService {
   }
 
   async setOrderStatus(scope: Scope, reference: string, status: string): Promise<OrderView> {
-    requireWriter(scope.principal);
+    requireIngest(scope.principal);
     const input = new InputReader({ status });
     const canonical = readStatus(input, 'status', ORDER_STATUSES, 'order');
     assertNoFieldErrors(input.errors, 'Invalid status');
@@ -131,13 +137,13 @@ export class IngestService {
       `update order_logistic set status = ?, updated_at = now() where reference = ? and ${supplierVisible('supplier_external_id', '?')} returning id, reference, status`,
       [canonical, reference, ...visibilityParams(scope)],
     );
-    if (!row) throw notFound('Order', reference);
+    if (!row) throw missing(scope, 'Order', reference);
     return { id: row.id, reference: row.reference, status: row.status };
   }
 
   /** Creates or replaces an incident (by orderIncidentId) and, when given, its lines. */
   async upsertIncident(scope: Scope, raw: unknown): Promise<IncidentView> {
-    requireWriter(scope.principal);
+    requireIngest(scope.principal);
     const input = object(raw, 'incident');
     const text = (field: string) => input.string(field, { max: 2000 }) ?? null;
     const incident = {
@@ -163,7 +169,7 @@ export class IngestService {
       return row;
     });
     assertNoFieldErrors(input.errors, 'Invalid incident');
-    await assertSupplierVisible(scope, incident.supplier_external_id);
+    await assertSupplierVisible(scope, 'Incident', incident.order_incident_id!, incident.supplier_external_id);
     return scope.em.transactional(async (em) => {
       const [saved] = await em.execute<Row[]>(
         `insert into incident (order_incident_id, order_incident_external_id, order_reference, status, reason_code, reason_description,
@@ -188,7 +194,7 @@ export class IngestService {
           ...visibilityParams(scope),
         ],
       );
-      if (!saved) throw notYours('Incident', incident.order_incident_id!);
+      if (!saved) throw refused('Incident', incident.order_incident_id!);
       if (lines) {
         await em.execute('delete from incident_line where incident_id = ?', [saved.id]);
         if (lines.length > 0) {
@@ -206,7 +212,7 @@ export class IngestService {
   }
 
   async setIncidentStatus(scope: Scope, orderIncidentId: string, status: string): Promise<IncidentView> {
-    requireWriter(scope.principal);
+    requireIngest(scope.principal);
     const input = new InputReader({ status });
     const canonical = readStatus(input, 'status', INCIDENT_STATUSES, 'incident');
     assertNoFieldErrors(input.errors, 'Invalid status');
@@ -214,7 +220,7 @@ export class IngestService {
       `update incident set status = ? where order_incident_id = ? and ${supplierVisible('supplier_external_id', '?')} returning id, order_incident_id, status`,
       [canonical, orderIncidentId, ...visibilityParams(scope)],
     );
-    if (!row) throw notFound('Incident', orderIncidentId);
+    if (!row) throw missing(scope, 'Incident', orderIncidentId);
     return { id: row.id, orderIncidentId: row.order_incident_id, status: row.status };
   }
 }

@@ -3,7 +3,7 @@
  * supplier belongs to one of its stores; a supplier it cannot see is treated as unknown everywhere.
  */
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { requireAdmin } from '../auth/principal';
+import { requireAdmin, requireReader } from '../auth/principal';
 import { Store, Supplier } from '../domain/entities';
 import { assertNoFieldErrors, DomainError, type FieldError } from '../domain/errors';
 import { InputReader, isPlainObject } from '../domain/input-reader';
@@ -44,6 +44,7 @@ function readRequired(raw: unknown, what: string): InputReader {
 
 export class ReferenceDataService {
   async listStores(scope: Scope): Promise<StoreView[]> {
+    requireReader(scope.principal);
     const ids = storeFilter(scope);
     const stores = await scope.em.find(Store, ids === undefined ? {} : { id: { $in: ids } }, { orderBy: { externalId: 'asc' } });
     return stores.map(storeView);
@@ -74,6 +75,7 @@ export class ReferenceDataService {
   }
 
   async listSuppliers(scope: Scope): Promise<SupplierView[]> {
+    requireReader(scope.principal);
     const ids = storeFilter(scope);
     const suppliers = await scope.em.find(Supplier, ids === undefined ? {} : { stores: { id: { $in: ids } } }, {
       populate: ['stores'],

@@ -218,19 +218,19 @@ describe('incidents and mappings', () => {
 });
 
 describe('ingest in a store scope', () => {
-  it('refuses an operator writing orders of suppliers outside its stores', async () => {
+  it('refuses an order system (INGEST) writing orders of suppliers outside its stores, always with the same answer', async () => {
     const { createOperator, createStore: store, upsertSupplier: supplier } = await import('../support/fixtures');
     await store(t, 'STORE-OTHER');
     await supplier(t, 'SUP-OTHER', ['STORE-OTHER']);
-    const operator = await createOperator(t, 'USER', ['STORE-1']);
+    const operator = await createOperator(t, 'INGEST', ['STORE-1']);
     const reference = next('SCOPED');
     await upsertOrder({ reference, supplierExternalId: 'SUP-OTHER', status: 'DRAFT_ORDER' });
     const write = await t.gql(operator, UPSERT_ORDER, { input: { reference: next('SCOPED'), supplierExternalId: 'SUP-OTHER', status: 'ORDER_CREATED' } });
-    expect(write.errors![0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(write.errors![0].extensions?.code).toBe('FORBIDDEN');
     const overwrite = await t.gql(operator, UPSERT_ORDER, { input: { reference, supplierExternalId: 'SUP-1', status: 'ORDER_CREATED' } });
     expect(overwrite.errors![0].extensions?.code).toBe('FORBIDDEN');
     const status = await t.gql(operator, SET_ORDER_STATUS, { reference, status: 'ORDER_CREATED' });
-    expect(status.errors![0].extensions?.code).toBe('NOT_FOUND');
+    expect(status.errors![0].extensions?.code).toBe('FORBIDDEN');
     expect((await t.db.query<{ status: string; supplier_external_id: string }>('select status, supplier_external_id from order_logistic where reference = $1', [reference]))[0]).toEqual({
       status: 'DRAFT_ORDER',
       supplier_external_id: 'SUP-OTHER',

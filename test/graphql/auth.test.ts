@@ -78,7 +78,7 @@ describe('permission levels', () => {
   });
 
   it('makes a new operator token usable at once', async () => {
-    const created = await t.admin(`mutation { createOperator(input: { name: "fresh", permission: READER }) { token } }`);
+    const created = await t.admin(`mutation { createOperator(input: { name: "fresh", permission: READER, storeExternalIds: ["STORE-A"] }) { token } }`);
     expect((await t.gql(created.createOperator.token, '{ me { name } }')).data.me.name).toBe('fresh');
   });
 });

@@ -17,7 +17,7 @@ export async function upsertSupplier(t: TestGateway, externalId: string, storeEx
   ).upsertSupplier;
 }
 
-export async function createOperator(t: TestGateway, permission: 'ADMIN' | 'USER' | 'READER', storeExternalIds: string[], name = `${permission} operator`) {
+export async function createOperator(t: TestGateway, permission: 'ADMIN' | 'USER' | 'READER' | 'INGEST', storeExternalIds: string[], name = `${permission} operator`) {
   const result = await t.admin(`mutation($input: OperatorInput!) { createOperator(input: $input) { token operator { id } } }`, {
     input: { name, permission, storeExternalIds },
   });

@@ -14,14 +14,18 @@ export interface HeaderEntry {
  */
 @Entity({ tableName: 'client_connection' })
 export class ClientConnection {
-  [OptionalProps]?: 'headers' | 'authType' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'headers' | 'authType' | 'storeIds' | 'createdAt' | 'updatedAt';
 
   /** Chosen by the service before the secrets are encrypted: each ciphertext is bound to its row id. */
   @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
   id!: string;
 
-  @Property({ type: 'text', unique: 'client_connection_name_key' })
+  @Property({ type: 'text' })
   name!: string;
+
+  /** Owner stores (ids, sorted); empty = a global connection (CONTRACT §2a). */
+  @Property({ type: 'uuid[]' })
+  storeIds: string[] = [];
 
   @Property({ type: 'text' })
   baseUrl!: string;

@@ -15,12 +15,13 @@ export interface QueryParam {
 /** An export job ("jobout"): which objects, on which statuses, for which suppliers, to which endpoint. */
 @Entity({ tableName: 'export_job' })
 export class ExportJob {
-  [OptionalProps]?: 'exportMethod' | 'allowMultipleExports' | 'queryParams' | 'mapping' | 'includeCustomFields' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'exportMethod' | 'allowMultipleExports' | 'queryParams' | 'mapping' | 'includeCustomFields' | 'storeIds' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
   id!: string;
 
-  @Property({ type: 'text', unique: 'export_job_name_key' })
+  /** Unique among the jobs of the same owner stores. */
+  @Property({ type: 'text' })
   name!: string;
 
   @Property({ type: 'text' })
@@ -53,7 +54,11 @@ export class ExportJob {
   @Property({ type: 'boolean' })
   includeCustomFields = false;
 
-  /** Empty = the job exports for every supplier. */
+  /** Owner stores (ids, sorted); empty = a global job (CONTRACT §2a). */
+  @Property({ type: 'uuid[]' })
+  storeIds: string[] = [];
+
+  /** Empty = the job exports for every supplier (of its owner stores). */
   @ManyToMany({ entity: () => Supplier, pivotTable: 'export_job_supplier', joinColumn: 'export_job_id', inverseJoinColumn: 'supplier_id' })
   suppliers = new Collection<Supplier>(this);
 

@@ -1,6 +1,6 @@
-import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context';
-import { CreatedOperatorType, OperatorInput, OperatorType, StoreInput, StoreType, SupplierInput, SupplierType } from '../types/reference-data';
+import { CreatedOperatorType, OperatorInput, OperatorTokenType, OperatorType, StoreInput, StoreType, SupplierInput, SupplierType } from '../types/reference-data';
 
 @Resolver()
 export class ReferenceDataResolver {
@@ -29,8 +29,23 @@ export class ReferenceDataResolver {
     return services.referenceData.upsertSupplier(scope, input);
   }
 
+  @Query(() => [OperatorType], { description: 'ADMIN only: the operators sharing one of its stores (all of them for an all-stores ADMIN), revoked ones included' })
+  operators(@Ctx() { scope, services }: GraphQLContext) {
+    return services.operators.list(scope);
+  }
+
   @Mutation(() => CreatedOperatorType, { description: 'ADMIN only. The token is returned once.' })
   createOperator(@Arg('input', () => OperatorInput) input: OperatorInput, @Ctx() { scope, services }: GraphQLContext) {
-    return services.operators.createOperator(scope, input);
+    return services.operators.create(scope, input);
+  }
+
+  @Mutation(() => OperatorTokenType, { description: 'ADMIN of all its stores only. A new token, returned once; the old one stops working at once.' })
+  rotateOperatorToken(@Arg('id', () => ID) id: string, @Ctx() { scope, services }: GraphQLContext) {
+    return services.operators.rotateToken(scope, id);
+  }
+
+  @Mutation(() => OperatorType, { description: 'ADMIN of all its stores only. Its token stops working at once and its open WebSockets close within 10 s.' })
+  revokeOperator(@Arg('id', () => ID) id: string, @Ctx() { scope, services }: GraphQLContext) {
+    return services.operators.revoke(scope, id);
   }
 }

@@ -23,8 +23,12 @@ export enum PermissionEnum {
   ADMIN = 'ADMIN',
   USER = 'USER',
   READER = 'READER',
+  INGEST = 'INGEST',
 }
-registerEnumType(PermissionEnum, { name: 'Permission', description: 'ADMIN: everything; USER: read and write jobs and connections; READER: read only' });
+registerEnumType(PermissionEnum, {
+  name: 'Permission',
+  description: 'ADMIN: everything within its stores; USER: read and write jobs and connections; READER: read only; INGEST: only write orders and incidents (an order system), reads nothing',
+});
 
 export enum AuthTypeEnum {
   NONE = 'NONE',

@@ -1,4 +1,4 @@
-import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Field, GraphQLISODateTime, ID, InputType, ObjectType } from 'type-graphql';
 import { PermissionEnum } from './enums';
 
 @ObjectType('Store')
@@ -21,14 +21,23 @@ export class OperatorType {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;
   @Field(() => PermissionEnum) permission!: PermissionEnum;
-  @Field(() => [StoreType]) stores!: StoreType[];
-  @Field(() => Boolean, { description: 'True for the built-in administrator (JOBOUT_ADMIN_TOKEN), who sees every store' }) builtIn!: boolean;
+  @Field(() => Boolean, { description: 'Acts for every store, present and future' }) allStores!: boolean;
+  @Field(() => [StoreType], { description: 'Its stores that the caller may see; empty for an all-stores operator' }) stores!: StoreType[];
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When its token stops working; null = never' }) expiresAt!: Date | null;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When it was revoked; its token no longer works' }) revokedAt!: Date | null;
+  @Field(() => Boolean, { description: 'True for the built-in administrator (JOBOUT_ADMIN_TOKEN), who acts for every store' }) builtIn!: boolean;
 }
 
 @ObjectType('CreatedOperator')
 export class CreatedOperatorType {
   @Field(() => OperatorType) operator!: OperatorType;
   @Field(() => String, { description: 'The bearer token of the new operator. Shown only here, once: store it now.' }) token!: string;
+}
+
+@ObjectType('OperatorToken')
+export class OperatorTokenType {
+  @Field(() => OperatorType) operator!: OperatorType;
+  @Field(() => String, { description: 'The new bearer token. Shown only here, once: the previous token no longer works.' }) token!: string;
 }
 
 @InputType('StoreInput')
@@ -48,5 +57,7 @@ export class SupplierInput {
 export class OperatorInput {
   @Field(() => String) name!: string;
   @Field(() => PermissionEnum) permission!: PermissionEnum;
-  @Field(() => [String], { defaultValue: [] }) storeExternalIds!: string[];
+  @Field(() => Boolean, { defaultValue: false, description: 'Every store, present and future (only an all-stores ADMIN may grant it)' }) allStores!: boolean;
+  @Field(() => [String], { defaultValue: [], description: 'Its stores (at least one unless allStores), each visible to the caller' }) storeExternalIds!: string[];
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When its token stops working; omitted = never' }) expiresAt?: Date | null;
 }
