@@ -19,6 +19,8 @@ export interface ConnectionAuthInput {
 
 export interface ConnectionInput {
   name: string;
+  /** Owner stores by external id; undefined = not given (the caller's stores on create, unchanged on update). */
+  storeExternalIds: string[] | undefined;
   baseUrl: string;
   headers: HeaderEntry[];
   timeoutMs: number | null;
@@ -43,6 +45,8 @@ const RESERVED_HEADERS = new Set([
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 const MAX_HEADERS = 50;
+/** Most owner stores one job or connection may name. */
+export const MAX_OWNER_STORES = 1000;
 export const MIN_TIMEOUT_MS = 100;
 export const MAX_TIMEOUT_MS = 120_000;
 
@@ -120,10 +124,11 @@ function readHeaders(input: InputReader): HeaderEntry[] {
 export function parseConnectionInput(raw: unknown, existing?: { hasClientSecret: boolean; hasPassword: boolean }): ConnectionInput {
   if (!isPlainObject(raw)) throw new DomainError('BAD_USER_INPUT', 'The client connection must be an object');
   const input = new InputReader(raw);
-  for (const field of input.unknownFields(['name', 'baseUrl', 'headers', 'timeoutMs', 'auth', 'id', 'createdAt', 'updatedAt'])) {
+  for (const field of input.unknownFields(['name', 'storeExternalIds', 'baseUrl', 'headers', 'timeoutMs', 'auth', 'id', 'createdAt', 'updatedAt'])) {
     input.fail(field, 'is not a field of a client connection');
   }
   const name = input.string('name', { required: true, max: 255 });
+  const storeExternalIds = input.stringList('storeExternalIds', { max: MAX_OWNER_STORES });
   const baseUrl = input.string('baseUrl', { required: true, max: 2000 });
   if (baseUrl !== undefined) {
     const problem = urlProblem(baseUrl, false);
@@ -136,5 +141,5 @@ export function parseConnectionInput(raw: unknown, existing?: { hasClientSecret:
     input.fail('headers', 'an OAuth2 connection sets Authorization itself');
   }
   assertNoFieldErrors(input.errors, 'Invalid client connection');
-  return { name: name!, baseUrl: baseUrl!.replace(/\/+$/, ''), headers, timeoutMs, auth };
+  return { name: name!, storeExternalIds, baseUrl: baseUrl!.replace(/\/+$/, ''), headers, timeoutMs, auth };
 }

@@ -4,12 +4,15 @@
  */
 import { assertNoFieldErrors, DomainError } from './errors';
 import { HTTP_METHODS, type HttpMethod, type QueryParam } from './entities/export-job';
+import { MAX_OWNER_STORES } from './connection-input';
 import { InputReader, isPlainObject } from './input-reader';
 import { mappingErrors, type MappingEntry } from './mapping';
 import { canonicalStatus, MULTI_EXPORT_STATUS, OBJECT_TYPES, statusesOf, type ObjectType } from './statuses';
 
 export interface ExportJobInput {
   name: string;
+  /** Owner stores by external id; undefined = not given (the caller's stores on create, unchanged on replace). */
+  storeExternalIds: string[] | undefined;
   objectType: ObjectType;
   clientConnectionId: string;
   triggerStatuses: string[];
@@ -23,6 +26,7 @@ export interface ExportJobInput {
 
 const WRITABLE_FIELDS = [
   'name',
+  'storeExternalIds',
   'exportMethod',
   'objectType',
   'clientConnectionId',
@@ -55,6 +59,7 @@ export function parseExportJobInput(raw: unknown): ExportJobInput {
   for (const field of input.unknownFields([...WRITABLE_FIELDS, ...READ_ONLY_FIELDS])) input.fail(field, 'is not a field of an export job');
 
   const name = input.string('name', { required: true, max: 255 });
+  const storeExternalIds = input.stringList('storeExternalIds', { max: MAX_OWNER_STORES });
   input.oneOf('exportMethod', ['API_CLIENT'], false);
   const objectType = input.oneOf('objectType', OBJECT_TYPES, true);
   const clientConnectionId = input.string('clientConnectionId', { required: true, max: 36 });
@@ -73,6 +78,7 @@ export function parseExportJobInput(raw: unknown): ExportJobInput {
   assertNoFieldErrors(input.errors, 'Invalid export job');
   return {
     name: name!,
+    storeExternalIds,
     objectType: objectType!,
     clientConnectionId: clientConnectionId!.toLowerCase(),
     triggerStatuses: triggerStatuses!,

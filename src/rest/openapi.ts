@@ -57,6 +57,7 @@ const schemas: Record<string, JsonObject> = {
     ...object({
       id: uuid,
       name: { type: 'string' },
+      storeExternalIds: { type: 'array', items: externalId, description: 'Owner stores that the caller may see; empty = a global job' },
       exportMethod: { type: 'string', enum: ['API_CLIENT'] },
       objectType: ref('ObjectType'),
       clientConnectionId: uuid,
@@ -78,7 +79,13 @@ const schemas: Record<string, JsonObject> = {
   ExportJobInput: {
     ...object(
       {
-        name: { type: 'string', minLength: 1, maxLength: 255, description: 'Unique among export jobs' },
+        name: { type: 'string', minLength: 1, maxLength: 255, description: 'Unique among the export jobs of the same owner stores' },
+        storeExternalIds: {
+          type: 'array',
+          maxItems: 1000,
+          items: externalId,
+          description: "Owner stores, each visible to the caller. Omitted: the caller's stores on POST, unchanged on PUT. Empty: a global job (all-stores operators only).",
+        },
         exportMethod: { type: 'string', enum: ['API_CLIENT'], default: 'API_CLIENT' },
         objectType: ref('ObjectType'),
         clientConnectionId: uuid,
@@ -103,7 +110,8 @@ const schemas: Record<string, JsonObject> = {
       },
       ['name', 'objectType', 'clientConnectionId', 'triggerStatuses', 'apiCall'],
     ),
-    description: 'A whole export job (POST and PUT). PUT is a full replacement: omitted optional fields return to their defaults. Unknown fields are refused.',
+    description:
+      'A whole export job (POST and PUT). PUT is a full replacement: omitted optional fields return to their defaults, except storeExternalIds, which stays as it is. Unknown fields are refused.',
   },
   ExportJobPage: object({
     content: { type: 'array', items: ref('ExportJob') },

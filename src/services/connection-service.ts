@@ -1,8 +1,9 @@
 /**
  * Client connections: where and how exports are sent. Secrets are sealed with the SecretBox before they reach
  * the database and are never part of a view (`hasClientSecret` / `hasPassword` say whether one is stored).
+ * Connections have owner stores, read and written by the rules of owner-stores.ts.
  */
-import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { ForeignKeyConstraintViolationException, LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { requireReader, requireWriter } from '../auth/principal';
 import { secretContext, type SecretBox } from '../auth/secret-box';
@@ -12,11 +13,15 @@ import type { AuthType, HeaderEntry } from '../domain/entities/client-connection
 import { assertNoFieldErrors, DomainError, notFound, type FieldError } from '../domain/errors';
 import { checkUrlTarget } from '../net/address-policy';
 import { requireId } from './ids';
+import { assertWritable, callerStores, ownedBy, ownerStoresFor, storeNames, visibleToCaller, type Owned } from './owner-stores';
+import type { ReferenceDataService } from './reference-data-service';
 import type { Scope } from './scope';
 
 export interface ConnectionView {
   id: string;
   name: string;
+  /** Owner stores the caller sees; empty for a global connection. */
+  storeExternalIds: string[];
   baseUrl: string;
   headers: HeaderEntry[];
   timeoutMs: number | null;
@@ -33,10 +38,11 @@ export interface ConnectionView {
   updatedAt: Date;
 }
 
-export function connectionView(connection: ClientConnection): ConnectionView {
+function connectionView(connection: ClientConnection, storeExternalIds: string[]): ConnectionView {
   return {
     id: connection.id,
     name: connection.name,
+    storeExternalIds,
     baseUrl: connection.baseUrl,
     headers: connection.headers,
     timeoutMs: connection.timeoutMs ?? null,
@@ -57,44 +63,57 @@ export function connectionView(connection: ClientConnection): ConnectionView {
 export class ConnectionService {
   constructor(
     private readonly secrets: SecretBox,
+    private readonly referenceData: ReferenceDataService,
     private readonly options: { allowPrivateTargets: boolean },
   ) {}
 
   async list(scope: Scope): Promise<ConnectionView[]> {
     requireReader(scope.principal);
-    return (await scope.em.find(ClientConnection, {}, { orderBy: { name: 'asc' } })).map(connectionView);
+    return this.views(scope, await scope.em.find(ClientConnection, visibleToCaller(scope), { orderBy: { name: 'asc', id: 'asc' } }));
   }
 
   async get(scope: Scope, id: string): Promise<ConnectionView> {
     requireReader(scope.principal);
-    return connectionView(await this.load(scope, id));
+    return this.view(scope, await this.load(scope, id));
   }
 
   async create(scope: Scope, raw: unknown): Promise<ConnectionView> {
     requireWriter(scope.principal);
     const input = parseConnectionInput(raw);
+    const storeIds = await ownerStoresFor(scope, this.referenceData, input.storeExternalIds, callerStores(scope));
     await this.assertReachableTargets(input);
-    const connection = scope.em.create(ClientConnection, { id: randomUUID(), name: input.name, baseUrl: input.baseUrl });
+    const connection = scope.em.create(ClientConnection, { id: randomUUID(), name: input.name, baseUrl: input.baseUrl, storeIds });
     this.assign(connection, input);
     await this.save(scope, connection);
-    return connectionView(connection);
+    return this.view(scope, connection);
   }
 
-  /** Replaces the connection's settings; a secret left out keeps the stored one (secrets are write-only). */
+  /**
+   * Replaces the connection's settings; a secret left out keeps the stored one (secrets are write-only), and
+   * omitted owner stores stay as they are. New owner stores must still cover every job that uses it.
+   */
   async update(scope: Scope, id: string, raw: unknown): Promise<ConnectionView> {
     requireWriter(scope.principal);
-    const connection = await this.load(scope, id);
-    const input = parseConnectionInput(raw, { hasClientSecret: Boolean(connection.clientSecretEnc), hasPassword: Boolean(connection.passwordEnc) });
-    await this.assertReachableTargets(input);
-    this.assign(connection, input);
-    connection.updatedAt = new Date();
-    await this.save(scope, connection);
-    return connectionView(connection);
+    return scope.em.transactional(async (em) => {
+      const txScope = { ...scope, em };
+      const connection = await this.load(txScope, id, true);
+      assertWritable(scope, connection, `Client connection ${id}`);
+      const input = parseConnectionInput(raw, { hasClientSecret: Boolean(connection.clientSecretEnc), hasPassword: Boolean(connection.passwordEnc) });
+      const storeIds = await ownerStoresFor(txScope, this.referenceData, input.storeExternalIds, connection.storeIds);
+      await this.assertReachableTargets(input);
+      if (input.storeExternalIds !== undefined) await this.assertStillCoversJobs(txScope, connection, storeIds);
+      connection.storeIds = storeIds;
+      this.assign(connection, input);
+      connection.updatedAt = new Date();
+      await this.save(txScope, connection);
+      return this.view(txScope, connection);
+    });
   }
 
   async delete(scope: Scope, id: string): Promise<void> {
     requireWriter(scope.principal);
     const connection = await this.load(scope, id);
+    assertWritable(scope, connection, `Client connection ${id}`);
     const users = await scope.em.count(ExportJob, { clientConnection: connection.id });
     if (users > 0) throw new DomainError('CONFLICT', `Connection ${id} is used by ${users} export job(s); change or delete them first`);
     try {
@@ -105,10 +124,31 @@ export class ConnectionService {
     }
   }
 
-  private async load(scope: Scope, id: string): Promise<ClientConnection> {
-    const connection = await scope.em.findOne(ClientConnection, { id: requireId(id, 'id') });
+  /** A connection the caller sees; any other answers NOT_FOUND, like one that does not exist. */
+  async load(scope: Scope, id: string, forUpdate = false): Promise<ClientConnection> {
+    const connection = await scope.em.findOne(ClientConnection, { $and: [{ id: requireId(id, 'id') }, visibleToCaller(scope)] }, forUpdate ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
     if (!connection) throw notFound('Client connection', id);
     return connection;
+  }
+
+  /** A connection changing owner stores must keep covering the jobs that use it (see `connectionCovers`). */
+  private async assertStillCoversJobs(scope: Scope, connection: ClientConnection, storeIds: string[]): Promise<void> {
+    const jobs = await scope.em.find(ExportJob, { clientConnection: connection.id }, { fields: ['name', 'storeIds'] });
+    const uncovered = jobs.filter((job) => !connectionCovers({ storeIds }, job));
+    if (uncovered.length > 0) {
+      throw new DomainError('CONFLICT', `Connection ${connection.id} would no longer cover the stores of the jobs using it: ${uncovered.map((job) => job.name).join(', ')}`, [
+        { field: 'storeExternalIds', message: 'must cover the stores of every job using the connection' },
+      ]);
+    }
+  }
+
+  private async view(scope: Scope, connection: ClientConnection): Promise<ConnectionView> {
+    return (await this.views(scope, [connection]))[0];
+  }
+
+  private async views(scope: Scope, connections: ClientConnection[]): Promise<ConnectionView[]> {
+    const names = await storeNames(scope, scope.em, connections);
+    return connections.map((connection) => connectionView(connection, names(connection)));
   }
 
   private assign(connection: ClientConnection, input: ConnectionInput): void {
@@ -129,8 +169,9 @@ export class ConnectionService {
     else if (auth.password !== undefined) connection.passwordEnc = this.secrets.seal(auth.password, secretContext(connection.id, 'password'));
   }
 
+  /** Names are unique among the connections of the same owner stores, all of which the caller sees. */
   private async save(scope: Scope, connection: ClientConnection): Promise<void> {
-    const clash = await scope.em.findOne(ClientConnection, { name: connection.name, id: { $ne: connection.id } });
+    const clash = await scope.em.findOne(ClientConnection, { name: connection.name, id: { $ne: connection.id }, ...ownedBy(connection.storeIds) });
     if (clash) throw new DomainError('NAME_TAKEN', `A client connection named "${connection.name}" exists`);
     try {
       await scope.em.persist(connection).flush();
@@ -152,4 +193,14 @@ export class ConnectionService {
     }
     assertNoFieldErrors(errors, 'Invalid client connection');
   }
+}
+
+/**
+ * Whether a connection may carry a job's exports: a global connection carries any job; another one only jobs
+ * whose owner stores it covers. A global job exports every store's objects, so only a global connection may
+ * carry it (a store's connection, and its secrets, never receive another store's orders).
+ */
+export function connectionCovers(connection: Owned, job: Owned): boolean {
+  if (connection.storeIds.length === 0) return true;
+  return job.storeIds.length > 0 && job.storeIds.every((id) => connection.storeIds.includes(id));
 }

@@ -1,6 +1,7 @@
 /**
- * Export jobs: every rule of CONTRACT §4, for GraphQL and REST alike. Supplier lists are store-scoped: a caller
- * names and sees only suppliers of its stores, and a change it makes never touches suppliers it cannot see.
+ * Export jobs: every rule of CONTRACT §4, for GraphQL and REST alike. Jobs have owner stores, read and written by
+ * the rules of owner-stores.ts. Supplier lists are store-scoped: a caller names and sees only suppliers of its
+ * stores, and a change it makes never touches suppliers it cannot see.
  */
 import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
@@ -14,14 +15,18 @@ import { assertNoFieldErrors, badInput, DomainError, notFound } from '../domain/
 import { parseExportJobInput, type ExportJobInput } from '../domain/export-job-input';
 import type { MappingEntry } from '../domain/mapping';
 import { OBJECT_TYPES, type ObjectType } from '../domain/statuses';
+import { connectionCovers, type ConnectionService } from './connection-service';
 import { requireId } from './ids';
+import { assertWritable, callerStores, ownedBy, ownerStoresFor, storeNames, visibleToCaller } from './owner-stores';
 import type { PageRequest } from './paging';
-import { canSeeSupplier } from './reference-data-service';
+import { canSeeSupplier, type ReferenceDataService } from './reference-data-service';
 import { pageOf, storeFilter, type Page, type Scope } from './scope';
 
 export interface ExportJobView {
   id: string;
   name: string;
+  /** Owner stores the caller sees; empty for a global job. */
+  storeExternalIds: string[];
   exportMethod: 'API_CLIENT';
   objectType: ObjectType;
   clientConnectionId: string;
@@ -51,6 +56,11 @@ export const DEFAULT_JOB_SORT: PageRequest<JobSortField>['sort'] = { field: 'cre
 export const MAX_SUPPLIER_CHANGE = 1000;
 
 export class ExportJobService {
+  constructor(
+    private readonly referenceData: ReferenceDataService,
+    private readonly connections: ConnectionService,
+  ) {}
+
   async list(scope: Scope, filter: ExportJobFilter, request: PageRequest<JobSortField>): Promise<Page<ExportJobView>> {
     requireReader(scope.principal);
     const where: FilterQuery<ExportJob> = {};
@@ -64,23 +74,18 @@ export class ExportJobService {
       const suppliers = await this.visibleSuppliers(scope, filter.supplierExternalIds);
       where.suppliers = { id: { $in: suppliers.map((supplier) => supplier.id) } };
     }
-    const [jobs, total] = await scope.em.findAndCount(ExportJob, where, {
+    const [jobs, total] = await scope.em.findAndCount(ExportJob, { $and: [where, visibleToCaller(scope)] }, {
       populate: ['suppliers', 'suppliers.stores'],
       orderBy: { [request.sort.field]: request.sort.direction, id: 'asc' },
       limit: request.size,
       offset: request.page * request.size,
     });
-    return pageOf(
-      jobs.map((job) => this.view(scope, job)),
-      request.page,
-      request.size,
-      total,
-    );
+    return pageOf(await this.views(scope, jobs), request.page, request.size, total);
   }
 
   async get(scope: Scope, id: string): Promise<ExportJobView> {
     requireReader(scope.principal);
-    return this.view(scope, await this.load(scope.em, id));
+    return this.view(scope, await this.load(scope, id));
   }
 
   async create(scope: Scope, raw: unknown): Promise<ExportJobView> {
@@ -88,19 +93,25 @@ export class ExportJobService {
     const input = parseExportJobInput(raw);
     return jobTransaction(scope.em, async (em) => {
       const txScope = { ...scope, em };
-      const job = em.create(ExportJob, { id: randomUUID(), name: input.name, objectType: input.objectType, clientConnection: input.clientConnectionId, triggerStatuses: input.triggerStatuses, httpMethod: input.apiCall.httpMethod, path: input.apiCall.path });
+      const storeIds = await ownerStoresFor(txScope, this.referenceData, input.storeExternalIds, callerStores(scope));
+      const job = em.create(ExportJob, { id: randomUUID(), name: input.name, storeIds, objectType: input.objectType, clientConnection: input.clientConnectionId, triggerStatuses: input.triggerStatuses, httpMethod: input.apiCall.httpMethod, path: input.apiCall.path });
       await this.apply(txScope, job, input, [], true);
       return this.view(txScope, job);
     });
   }
 
-  /** Full replacement (PUT): omitted optional fields return to their defaults. */
+  /**
+   * Full replacement (PUT): omitted optional fields return to their defaults, except the owner stores, which
+   * stay as they are (a default would be the caller's stores, and an all-stores caller would make the job global).
+   */
   async replace(scope: Scope, id: string, raw: unknown): Promise<ExportJobView> {
     requireWriter(scope.principal);
     const input = parseExportJobInput(raw);
     return jobTransaction(scope.em, async (em) => {
       const txScope = { ...scope, em };
-      const job = await this.load(em, id, true);
+      const job = await this.load(txScope, id, true);
+      assertWritable(scope, job, `Export job ${id}`);
+      job.storeIds = await ownerStoresFor(txScope, this.referenceData, input.storeExternalIds, job.storeIds);
       const hidden = job.suppliers.getItems().filter((supplier) => !canSeeSupplier(txScope, supplier));
       await this.apply(txScope, job, input, hidden, false);
       return this.view(txScope, job);
@@ -111,7 +122,8 @@ export class ExportJobService {
   async delete(scope: Scope, id: string): Promise<void> {
     requireWriter(scope.principal);
     await jobTransaction(scope.em, async (em) => {
-      const job = await this.load(em, id, true);
+      const job = await this.load({ ...scope, em }, id, true);
+      assertWritable(scope, job, `Export job ${id}`);
       // Its exports are detached and the unsent ones cancelled first: the delete may stop a status being watched,
       // and the source table lock that takes is then held for the delete alone. An export settled concurrently
       // waits for these row locks and is cancelled too; one still in flight ends CANCELLED when it settles. The
@@ -128,8 +140,10 @@ export class ExportJobService {
     const externalIds = parseSupplierChange(rawIds);
     return jobTransaction(scope.em, async (em) => {
       const txScope = { ...scope, em };
-      const job = await this.load(em, id, true);
+      const job = await this.load(txScope, id, true);
+      assertWritable(scope, job, `Export job ${id}`);
       const suppliers = await this.requireVisibleSuppliers(txScope, externalIds);
+      this.assertInOwnerStores(job, suppliers);
       job.suppliers.add(suppliers.filter((supplier) => !job.suppliers.contains(supplier)));
       job.updatedAt = await activationTime(em, [job.objectType]);
       await em.flush();
@@ -146,7 +160,8 @@ export class ExportJobService {
     const externalIds = parseSupplierChange(rawIds);
     return jobTransaction(scope.em, async (em) => {
       const txScope = { ...scope, em };
-      const job = await this.load(em, id, true);
+      const job = await this.load(txScope, id, true);
+      assertWritable(scope, job, `Export job ${id}`);
       const removed = job.suppliers.getItems().filter((supplier) => externalIds.includes(supplier.externalId) && canSeeSupplier(txScope, supplier));
       job.suppliers.remove(removed);
       job.updatedAt = await activationTime(em, [job.objectType]);
@@ -157,10 +172,11 @@ export class ExportJobService {
 
   private async apply(scope: Scope, job: ExportJob, input: ExportJobInput, hiddenSuppliers: Supplier[], isNew: boolean): Promise<void> {
     const { em } = scope;
-    const connection = await em.findOne(ClientConnection, { id: input.clientConnectionId });
-    if (!connection) throw badInput(`Client connection ${input.clientConnectionId} does not exist`, [{ field: 'clientConnectionId', message: 'unknown client connection' }]);
+    const connection = await this.usableConnection(scope, job, input.clientConnectionId);
     const suppliers = await this.requireVisibleSuppliers(scope, input.supplierExternalIds);
-    const clash = await em.findOne(ExportJob, { name: input.name, id: { $ne: job.id } });
+    this.assertInOwnerStores(job, suppliers);
+    // Names are unique among the jobs of the same owner stores, all of which the caller sees.
+    const clash = await em.findOne(ExportJob, { name: input.name, id: { $ne: job.id }, ...ownedBy(job.storeIds) });
     if (clash) throw new DomainError('NAME_TAKEN', `An export job named "${input.name}" exists`, [{ field: 'name', message: 'must be unique' }]);
 
     const previousType = isNew ? input.objectType : job.objectType;
@@ -185,10 +201,45 @@ export class ExportJobService {
     }
   }
 
-  private async load(em: EntityManager, id: string, forUpdate = false): Promise<ExportJob> {
-    const job = await em.findOne(ExportJob, { id: requireId(id, 'id') }, { populate: ['suppliers', 'suppliers.stores'], ...(forUpdate ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {}) });
+  /** A job the caller sees; any other answers NOT_FOUND, like one that does not exist. */
+  private async load(scope: Scope, id: string, forUpdate = false): Promise<ExportJob> {
+    const job = await scope.em.findOne(ExportJob, { $and: [{ id: requireId(id, 'id') }, visibleToCaller(scope)] }, {
+      populate: ['suppliers', 'suppliers.stores'],
+      ...(forUpdate ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {}),
+    });
     if (!job) throw notFound('Export job', id);
     return job;
+  }
+
+  /**
+   * The connection a job may send through: one the caller sees (else unknown, like one that does not exist) and
+   * may write (using a connection is writing it: its secrets go with the job's orders), and that covers the job's
+   * owner stores (`connectionCovers`).
+   */
+  private async usableConnection(scope: Scope, job: ExportJob, connectionId: string): Promise<ClientConnection> {
+    const connection = await this.connections.load(scope, connectionId).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === 'NOT_FOUND') {
+        throw badInput(`Client connection ${connectionId} does not exist`, [{ field: 'clientConnectionId', message: 'unknown client connection' }]);
+      }
+      throw error;
+    });
+    assertWritable(scope, connection, `Client connection ${connectionId}`);
+    if (!connectionCovers(connection, job)) {
+      throw badInput(`Client connection ${connectionId} does not cover the job's stores`, [
+        { field: 'clientConnectionId', message: job.storeIds.length === 0 ? 'a global job needs a global connection' : 'the connection must be global or belong to every store of the job' },
+      ]);
+    }
+    return connection;
+  }
+
+  /** A job of owner stores exports only their suppliers' objects: a supplier outside them would never match. */
+  private assertInOwnerStores(job: ExportJob, suppliers: Supplier[]): void {
+    if (job.storeIds.length === 0) return;
+    const outside = suppliers.filter((supplier) => !supplier.stores.getItems().some((store) => job.storeIds.includes(store.id)));
+    assertNoFieldErrors(
+      outside.length ? [{ field: 'supplierExternalIds', message: `not in the job's stores: ${outside.map((supplier) => supplier.externalId).join(', ')}` }] : [],
+      'Suppliers outside the job\'s stores',
+    );
   }
 
   private async visibleSuppliers(scope: Scope, externalIds: string[]): Promise<Supplier[]> {
@@ -205,27 +256,37 @@ export class ExportJobService {
     return suppliers;
   }
 
-  private view(scope: Scope, job: ExportJob): ExportJobView {
-    return {
-      id: job.id,
-      name: job.name,
-      exportMethod: job.exportMethod,
-      objectType: job.objectType,
-      clientConnectionId: typeof job.clientConnection === 'string' ? job.clientConnection : job.clientConnection.id,
-      triggerStatuses: job.triggerStatuses,
-      allowMultipleExports: job.allowMultipleExports,
-      apiCall: { httpMethod: job.httpMethod, path: job.path, queryParams: job.queryParams },
-      mapping: job.mapping,
-      includeCustomFields: job.includeCustomFields,
-      suppliers: job.suppliers
-        .getItems()
-        .filter((supplier) => canSeeSupplier(scope, supplier))
-        .map((supplier) => ({ externalId: supplier.externalId, name: supplier.name }))
-        .sort((a, b) => a.externalId.localeCompare(b.externalId)),
-      createdAt: job.createdAt,
-      updatedAt: job.updatedAt,
-    };
+  private async view(scope: Scope, job: ExportJob): Promise<ExportJobView> {
+    return (await this.views(scope, [job]))[0];
   }
+
+  private async views(scope: Scope, jobs: ExportJob[]): Promise<ExportJobView[]> {
+    const names = await storeNames(scope, scope.em, jobs);
+    return jobs.map((job) => jobView(scope, job, names(job)));
+  }
+}
+
+function jobView(scope: Scope, job: ExportJob, storeExternalIds: string[]): ExportJobView {
+  return {
+    id: job.id,
+    name: job.name,
+    storeExternalIds,
+    exportMethod: job.exportMethod,
+    objectType: job.objectType,
+    clientConnectionId: typeof job.clientConnection === 'string' ? job.clientConnection : job.clientConnection.id,
+    triggerStatuses: job.triggerStatuses,
+    allowMultipleExports: job.allowMultipleExports,
+    apiCall: { httpMethod: job.httpMethod, path: job.path, queryParams: job.queryParams },
+    mapping: job.mapping,
+    includeCustomFields: job.includeCustomFields,
+    suppliers: job.suppliers
+      .getItems()
+      .filter((supplier) => canSeeSupplier(scope, supplier))
+      .map((supplier) => ({ externalId: supplier.externalId, name: supplier.name }))
+      .sort((a, b) => a.externalId.localeCompare(b.externalId)),
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+  };
 }
 
 /** A lock wait that gave up: the timeout, or a deadlock with an order-system writer. */

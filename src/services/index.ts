@@ -18,11 +18,12 @@ export interface Services {
 
 export function createServices(deps: { secrets: SecretBox; allowPrivateTargets: boolean }): Services {
   const referenceData = new ReferenceDataService();
+  const connections = new ConnectionService(deps.secrets, referenceData, { allowPrivateTargets: deps.allowPrivateTargets });
   return {
     referenceData,
     operators: new OperatorService(referenceData),
-    connections: new ConnectionService(deps.secrets, { allowPrivateTargets: deps.allowPrivateTargets }),
-    jobs: new ExportJobService(),
+    connections,
+    jobs: new ExportJobService(referenceData, connections),
     exports: new ExportService(),
     ingest: new IngestService(),
   };

@@ -61,7 +61,10 @@ describe('permission levels', () => {
   });
 
   it('lets a USER write jobs but not operators or reference data', async () => {
-    expect((await t.gql(user, CREATE_JOB, { input: jobInput(connectionId, { name: 'User job' }) })).errors).toBeUndefined();
+    const own = await t.gql(user, `mutation { createClientConnection(input: { name: "User's ERP", baseUrl: "http://127.0.0.1:9/u" }) { id storeExternalIds } }`);
+    expect(own.data.createClientConnection.storeExternalIds).toEqual(['STORE-A']);
+    const job = await t.gql(user, CREATE_JOB, { input: jobInput(own.data.createClientConnection.id, { name: 'User job' }) });
+    expect(job.errors).toBeUndefined();
     const operator = await t.gql(user, `mutation { createOperator(input: { name: "x", permission: ADMIN }) { token } }`);
     expect(operator.errors![0].extensions?.code).toBe('FORBIDDEN');
     const store = await t.gql(user, `mutation { createStore(input: { externalId: "S", name: "S" }) { id } }`);

@@ -5,6 +5,7 @@ import { CREATE_JOB, createConnection, createJob, createOperator, createStore, J
 let t: TestGateway;
 let connectionId: string;
 let userA: string; // USER operator of store A only
+let connectionOfA: string; // a connection owned by store A: the one userA may use
 let jobCounter = 0;
 const uniqueName = () => `Job ${++jobCounter}`;
 
@@ -24,7 +25,13 @@ beforeAll(async () => {
   await upsertSupplier(t, 'SUP-B1', ['STORE-B'], 'Beta');
   await upsertSupplier(t, 'SUP-AB', ['STORE-A', 'STORE-B'], 'Both');
   userA = await createOperator(t, 'USER', ['STORE-A']);
+  connectionOfA = (await t.admin(`mutation { createClientConnection(input: { name: "A's ERP", baseUrl: "http://127.0.0.1:9/a", storeExternalIds: ["STORE-A"] }) { id } }`)).createClientConnection.id;
 });
+
+/** A job owned by store A, which userA may change, created by the administrator. */
+const jobOfA = (overrides: Record<string, unknown>) => createJob(t, jobInput(connectionOfA, { name: uniqueName(), storeExternalIds: ['STORE-A'], ...overrides }));
+/** Moves a supplier to store B only, as an administrator may after it was put on a job of store A. */
+const moveToStoreB = (externalId: string) => upsertSupplier(t, externalId, ['STORE-B'], externalId);
 afterAll(() => t?.close());
 
 async function createError(input: Record<string, unknown>, token = ADMIN_TOKEN) {
@@ -114,7 +121,7 @@ describe('createExportJob', () => {
   });
 
   it('refuses unknown and invisible supplier ids alike, listing them', async () => {
-    const error = await createError(jobInput(connectionId, { name: uniqueName(), supplierExternalIds: ['SUP-A1', 'SUP-B1', 'SUP-NOPE'] }), userA);
+    const error = await createError(jobInput(connectionOfA, { name: uniqueName(), supplierExternalIds: ['SUP-A1', 'SUP-B1', 'SUP-NOPE'] }), userA);
     expect(error.extensions?.code).toBe('BAD_USER_INPUT');
     expect(error.extensions?.errors).toEqual([{ field: 'supplierExternalIds', message: 'unknown suppliers: SUP-B1, SUP-NOPE' }]);
   });
@@ -137,12 +144,14 @@ describe('reading jobs in a store scope', () => {
     expect(job.suppliers.map((s: { externalId: string }) => s.externalId)).toEqual(['SUP-A1', 'SUP-AB', 'SUP-B1']);
   });
 
-  it('keeps suppliers the caller cannot see when it replaces the job', async () => {
-    const job = await createJob(t, jobInput(connectionId, { name: uniqueName(), supplierExternalIds: ['SUP-A1', 'SUP-B1'] }));
-    const result = await t.gql(userA, UPDATE_JOB, { id: job.id, input: jobInput(connectionId, { name: job.name, supplierExternalIds: ['SUP-A2'] }) });
+  it('keeps suppliers the caller cannot see (moved out of its stores) when it replaces the job', async () => {
+    await upsertSupplier(t, 'SUP-MOVED-1', ['STORE-A']);
+    const job = await jobOfA({ supplierExternalIds: ['SUP-A1', 'SUP-MOVED-1'] });
+    await moveToStoreB('SUP-MOVED-1');
+    const result = await t.gql(userA, UPDATE_JOB, { id: job.id, input: jobInput(connectionOfA, { name: job.name, supplierExternalIds: ['SUP-A2'] }) });
     expect(result.data.updateExportJob.suppliers).toEqual([{ externalId: 'SUP-A2', name: 'Alpha' }]);
     const asAdmin = await t.admin(`query($id: ID!) { exportJob(id: $id) { suppliers { externalId } } }`, { id: job.id });
-    expect(asAdmin.exportJob.suppliers).toEqual([{ externalId: 'SUP-A2' }, { externalId: 'SUP-B1' }]);
+    expect(asAdmin.exportJob.suppliers).toEqual([{ externalId: 'SUP-A2' }, { externalId: 'SUP-MOVED-1' }]);
   });
 });
 
@@ -201,7 +210,7 @@ describe('supplier changes', () => {
   });
 
   it('refuses adding suppliers the caller cannot see, listing them, and changes nothing', async () => {
-    const job = await createJob(t, jobInput(connectionId, { name: uniqueName(), supplierExternalIds: ['SUP-A1'] }));
+    const job = await jobOfA({ supplierExternalIds: ['SUP-A1'] });
     const result = await t.gql(userA, ADD, { id: job.id, ids: ['SUP-A2', 'SUP-B1'] });
     expect(result.errors![0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(result.errors![0].message).toContain('SUP-B1');
@@ -218,10 +227,12 @@ describe('supplier changes', () => {
   });
 
   it('never removes a supplier the caller cannot see', async () => {
-    const job = await createJob(t, jobInput(connectionId, { name: uniqueName(), supplierExternalIds: ['SUP-A1', 'SUP-B1'] }));
-    await t.gql(userA, REMOVE, { id: job.id, ids: ['SUP-A1', 'SUP-B1'] });
+    await upsertSupplier(t, 'SUP-MOVED-2', ['STORE-A']);
+    const job = await jobOfA({ supplierExternalIds: ['SUP-A1', 'SUP-MOVED-2'] });
+    await moveToStoreB('SUP-MOVED-2');
+    await t.gql(userA, REMOVE, { id: job.id, ids: ['SUP-A1', 'SUP-MOVED-2'] });
     const asAdmin = await t.admin(`query($id: ID!) { exportJob(id: $id) { suppliers { externalId } } }`, { id: job.id });
-    expect(asAdmin.exportJob.suppliers).toEqual([{ externalId: 'SUP-B1' }]);
+    expect(asAdmin.exportJob.suppliers).toEqual([{ externalId: 'SUP-MOVED-2' }]);
   });
 
   it('needs at least one supplier id', async () => {

@@ -11,6 +11,7 @@ import { getJob, jobBody, postJob, startRest, type RestFixture } from './setup';
 let f: RestFixture;
 let storeOneUser: string;
 let storeOneReader: string;
+let storeOneConnection: string; // owned by STORE-1: the one its operators may use
 
 const externalIds = (job: { suppliers: { externalId: string }[] }) => job.suppliers.map((supplier) => supplier.externalId);
 const add = (jobOutId: string, body: unknown, token?: string) => f.rest.call('ADM-JOBOUT-200', { params: { jobOutId }, body, token });
@@ -26,7 +27,18 @@ beforeAll(async () => {
   await upsertSupplier(f.t, 'SUP-D', ['STORE-1', 'STORE-2'], 'Delta');
   storeOneUser = await createOperator(f.t, 'USER', ['STORE-1'], 'store one user');
   storeOneReader = await createOperator(f.t, 'READER', ['STORE-1'], 'store one reader');
+  storeOneConnection = (await f.t.admin(`mutation { createClientConnection(input: { name: "Store one", baseUrl: "http://127.0.0.1:9/one", storeExternalIds: ["STORE-1"] }) { id } }`)).createClientConnection.id;
 });
+
+/** A job of STORE-1, which its USER may change. */
+const storeOneJob = (supplierExternalIds: string[]) => postJob(f, { clientConnectionId: storeOneConnection, storeExternalIds: ['STORE-1'], supplierExternalIds });
+/** A job of STORE-1 with a supplier the administrator then moved to STORE-2 only: its STORE-1 operators no longer see it. */
+async function storeOneJobWithMovedSupplier(moved: string): Promise<{ id: string; name: string }> {
+  await upsertSupplier(f.t, moved, ['STORE-1'], moved);
+  const job = await storeOneJob(['SUP-A', moved]);
+  await upsertSupplier(f.t, moved, ['STORE-2'], moved);
+  return job;
+}
 afterAll(() => f?.t.close());
 
 describe('PATCH /v2/jobouts/{jobOutId}/suppliers (ADM-JOBOUT-200)', () => {
@@ -135,7 +147,7 @@ describe('store scope (an operator of STORE-1)', () => {
   });
 
   it("cannot add another store's supplier: 400 listing it as unknown", async () => {
-    const job = await postJob(f, { supplierExternalIds: ['SUP-A'] });
+    const job = await storeOneJob(['SUP-A']);
     const response = await add(job.id, { supplierExternalIds: ['SUP-B', 'SUP-C'] }, storeOneUser);
     expect(response.status).toBe(400);
     expect(response.body.errors).toEqual([{ field: 'supplierExternalIds', message: expect.stringContaining('SUP-C') }]);
@@ -143,23 +155,23 @@ describe('store scope (an operator of STORE-1)', () => {
   });
 
   it("cannot name another store's supplier when creating a job: 400", async () => {
-    const response = await f.rest.call('ADM-JOBOUT-100', { token: storeOneUser, body: jobBody(f.connectionId, { supplierExternalIds: ['SUP-C'] }) });
+    const response = await f.rest.call('ADM-JOBOUT-100', { token: storeOneUser, body: jobBody(storeOneConnection, { supplierExternalIds: ['SUP-C'] }) });
     expect(response.status).toBe(400);
     expect(response.body.errors).toEqual([{ field: 'supplierExternalIds', message: expect.stringContaining('SUP-C') }]);
   });
 
   it("cannot remove another store's supplier: it is ignored like an absent one", async () => {
-    const job = await postJob(f, { supplierExternalIds: ['SUP-A', 'SUP-C'] });
-    expect((await remove(job.id, { supplierExternalIds: ['SUP-A', 'SUP-C'] }, storeOneUser)).status).toBe(204);
-    expect(externalIds(await getJob(f, job.id))).toEqual(['SUP-C']);
+    const job = await storeOneJobWithMovedSupplier('SUP-MOVED-1');
+    expect((await remove(job.id, { supplierExternalIds: ['SUP-A', 'SUP-MOVED-1'] }, storeOneUser)).status).toBe(204);
+    expect(externalIds(await getJob(f, job.id))).toEqual(['SUP-MOVED-1']);
   });
 
   it("keeps the suppliers it cannot see when it replaces a job with PUT", async () => {
-    const job = await postJob(f, { supplierExternalIds: ['SUP-A', 'SUP-C'] });
-    const response = await f.rest.call('ADM-JOBOUT-201', { token: storeOneUser, params: { jobOutId: job.id }, body: jobBody(f.connectionId, { name: job.name, supplierExternalIds: ['SUP-B'] }) });
+    const job = await storeOneJobWithMovedSupplier('SUP-MOVED-2');
+    const response = await f.rest.call('ADM-JOBOUT-201', { token: storeOneUser, params: { jobOutId: job.id }, body: jobBody(storeOneConnection, { name: job.name, supplierExternalIds: ['SUP-B'] }) });
     expect(response.status).toBe(200);
     expect(externalIds(response.body)).toEqual(['SUP-B']);
-    expect(externalIds(await getJob(f, job.id))).toEqual(['SUP-B', 'SUP-C']);
+    expect(externalIds(await getJob(f, job.id))).toEqual(['SUP-B', 'SUP-MOVED-2']);
   });
 
   it("finds nothing when filtering the list by another store's supplier", async () => {

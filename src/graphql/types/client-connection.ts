@@ -22,6 +22,7 @@ export class ConnectionAuthType {
 export class ClientConnectionType {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;
+  @Field(() => [String], { description: 'Owner stores (those the caller may see); empty = a global connection' }) storeExternalIds!: string[];
   @Field(() => String) baseUrl!: string;
   @Field(() => [HeaderType]) headers!: HeaderType[];
   @Field(() => Int, { nullable: true, description: 'Attempt deadline in ms; null = JOBOUT_HTTP_TIMEOUT_MS' }) timeoutMs!: number | null;
@@ -50,6 +51,11 @@ export class ConnectionAuthInput {
 @InputType('ClientConnectionInput')
 export class ClientConnectionInput {
   @Field(() => String) name!: string;
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Owner stores, each visible to the caller; omitted: the caller\'s stores on create, unchanged on update; empty: global (all-stores operators only)',
+  })
+  storeExternalIds?: string[];
   @Field(() => String, { description: 'Absolute http(s) URL; job paths are appended to it' }) baseUrl!: string;
   @Field(() => [HeaderInput], { nullable: true }) headers?: HeaderInput[];
   @Field(() => Int, { nullable: true }) timeoutMs?: number;

@@ -30,6 +30,7 @@ export class JobSupplierType {
 export class ExportJobType {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;
+  @Field(() => [String], { description: 'Owner stores (those the caller may see); empty = a global job' }) storeExternalIds!: string[];
   @Field(() => ExportMethodEnum) exportMethod!: ExportMethodEnum;
   @Field(() => ObjectTypeEnum) objectType!: ObjectTypeEnum;
   @Field(() => ID) clientConnectionId!: string;
@@ -74,6 +75,11 @@ export class MappingEntryInput {
 @InputType('ExportJobInput', { description: 'A whole export job: on update, omitted optional fields return to their defaults' })
 export class ExportJobInput {
   @Field(() => String) name!: string;
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Owner stores, each visible to the caller; omitted: the caller\'s stores on create, unchanged on update; empty: global (all-stores operators only)',
+  })
+  storeExternalIds?: string[];
   @Field(() => ExportMethodEnum, { nullable: true }) exportMethod?: ExportMethodEnum;
   @Field(() => ObjectTypeEnum) objectType!: ObjectTypeEnum;
   @Field(() => ID) clientConnectionId!: string;
