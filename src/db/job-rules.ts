@@ -5,6 +5,7 @@
 import type { MappingEntry } from '../domain/mapping';
 import type { ObjectType } from '../domain/statuses';
 import type { SqlRunner } from './sql-runner';
+import { jobVisible } from './visibility';
 
 export interface JobRule {
   id: string;
@@ -18,7 +19,11 @@ export interface JobRule {
 export const JOB_RULE_JSON = `json_build_object('id', j.id, 'name', j.name, 'allowMultipleExports', j.allow_multiple_exports,
   'mapping', j.mapping, 'includeCustomFields', j.include_custom_fields)`;
 
-export async function loadJobRule(sql: SqlRunner, jobId: string): Promise<(JobRule & { objectType: ObjectType }) | undefined> {
-  const [row] = await sql.query<{ rule: JobRule; object_type: ObjectType }>(`select ${JOB_RULE_JSON} as rule, j.object_type from export_job j where j.id = $1`, [jobId]);
+/** One job's rule, if the job exists and is visible to a caller of `stores` (see `visibleStores`). */
+export async function loadJobRule(sql: SqlRunner, jobId: string, stores: string | null): Promise<(JobRule & { objectType: ObjectType }) | undefined> {
+  const [row] = await sql.query<{ rule: JobRule; object_type: ObjectType }>(
+    `select ${JOB_RULE_JSON} as rule, j.object_type from export_job j where j.id = $1 and ${jobVisible('j', '$2')}`,
+    [jobId, stores],
+  );
   return row ? { ...row.rule, objectType: row.object_type } : undefined;
 }

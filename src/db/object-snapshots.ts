@@ -4,7 +4,7 @@
  */
 import type { IncidentSnapshot, ObjectSnapshot, OrderSnapshot } from '../domain/payload';
 import type { SqlRunner } from './sql-runner';
-import { supplierVisible } from './supplier-visibility';
+import { supplierVisible } from './visibility';
 
 /** One order (alias `o`) as JSON. */
 export const ORDER_SNAPSHOT_JSON = `json_build_object(

@@ -17,6 +17,16 @@ export type Statement = string | { name: string; text: string };
 
 export const prepared = (name: string, text: string): Statement => ({ name, text });
 
+/** Numbered parameters for SQL built in pieces: `add(value)` returns its placeholder ($1, $2, ...), usable many times. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): `$${number}` {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
 function run(connection: PgConnection, statement: Statement, params?: unknown[]) {
   return connection.query(typeof statement === 'string' ? { text: statement, values: params } : { ...statement, values: params });
 }

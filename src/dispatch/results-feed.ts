@@ -76,6 +76,7 @@ function resultEvent(settled: SettledExport): ExportResultEvent {
     nextAttemptAt: settled.nextAttemptAt,
     occurredAt: settled.occurredAt,
     supplierExternalId: settled.supplierExternalId,
+    jobStoreIds: settled.jobStoreIds,
   };
 }
 

@@ -1,7 +1,7 @@
 /** One finished attempt as the live result feed carries it (CONTRACT §6 `ExportResult`), and who may receive it. */
 import type { ExportState, ObjectType } from './statuses';
 
-/** What a subscriber receives, plus the supplier that decides who may see it. */
+/** What a subscriber receives, plus the supplier and the job's owner stores, which decide who may see it. */
 export interface ExportResultEvent {
   exportId: string;
   jobId: string | null;
@@ -17,6 +17,8 @@ export interface ExportResultEvent {
   nextAttemptAt: Date | null;
   occurredAt: Date;
   supplierExternalId: string | null;
+  /** The job's owner store ids; empty for a global job or a deleted one (`jobId` null). */
+  jobStoreIds: string[];
 }
 
 /** Who receives an event; built once per subscription (services/export-results.ts). */

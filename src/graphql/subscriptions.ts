@@ -67,11 +67,20 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
           return false; // graphql-ws then closes with 4403, which ws ignores on a socket already closing
         }
       },
-      context: (ctx): SubscriptionContext => ({
-        scope: { em: deps.orm.em.fork(), principal: ctx.extra.identity!.principal },
-        services: deps.services,
-        results: deps.results,
-      }),
+      context: (ctx): SubscriptionContext => {
+        const identity = ctx.extra.identity!;
+        return {
+          // The principal as the socket audit last refreshed it: a long subscription follows the operator's stores.
+          scope: {
+            em: deps.orm.em.fork(),
+            get principal() {
+              return identity.principal;
+            },
+          },
+          services: deps.services,
+          results: deps.results,
+        };
+      },
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => format(errors),
     },

@@ -8,12 +8,12 @@ import { EXPORT_STATES, OBJECT_TYPES, type ExportState, type ObjectType } from '
 import { loadJobRule } from '../db/job-rules';
 import { DISPATCH_CHANNEL, EXPORTS_DUE_NOTICE } from '../db/notify-channels';
 import { loadSnapshot } from '../db/object-snapshots';
-import { sqlRunner } from '../db/sql-runner';
-import { supplierVisible, visibleStores } from '../db/supplier-visibility';
+import { sqlRunner, SqlParams } from '../db/sql-runner';
+import { exportVisible, jobWritable, visibleStores } from '../db/visibility';
 import { payloadText } from '../domain/payload';
 import { requireId } from './ids';
 import type { PageRequest } from './paging';
-import { pageOf, storeFilter, visibilityParams, type Page, type Scope } from './scope';
+import { pageOf, storeFilter, type Page, type Scope } from './scope';
 
 export interface ExportAttemptView {
   attempt: number;
@@ -76,8 +76,6 @@ export type ExportSortField = (typeof EXPORT_SORT_FIELDS)[number];
 
 type Row = Record<string, any>;
 
-const VISIBLE = supplierVisible('e.supplier_external_id', '?');
-
 function exportView(row: Row): ExportView {
   return {
     id: row.id,
@@ -102,43 +100,36 @@ function exportView(row: Row): ExportView {
 export class ExportService {
   async list(scope: Scope, filter: ExportFilter, request: PageRequest<ExportSortField>): Promise<Page<ExportView>> {
     requireReader(scope.principal);
-    const conditions: string[] = [VISIBLE];
-    const params: unknown[] = [...visibilityParams(scope)];
-    if (filter.jobId !== undefined) {
-      conditions.push('e.job_id = ?');
-      params.push(requireId(filter.jobId, 'jobId'));
-    }
+    const params = new SqlParams();
+    const conditions = [exportVisible('e', params.add(callerStores(scope)))];
+    if (filter.jobId !== undefined) conditions.push(`e.job_id = ${params.add(requireId(filter.jobId, 'jobId'))}`);
     if (filter.state !== undefined) {
       if (!EXPORT_STATES.includes(filter.state)) throw badInput(`state must be one of ${EXPORT_STATES.join(', ')}`, [{ field: 'state', message: 'unknown state' }]);
-      conditions.push('e.state = ?');
-      params.push(filter.state);
+      conditions.push(`e.state = ${params.add(filter.state)}`);
     }
     if (filter.objectType !== undefined) {
       if (!OBJECT_TYPES.includes(filter.objectType)) throw badInput(`objectType must be one of ${OBJECT_TYPES.join(', ')}`, [{ field: 'objectType', message: 'unknown object type' }]);
-      conditions.push('e.object_type = ?');
-      params.push(filter.objectType);
+      conditions.push(`e.object_type = ${params.add(filter.objectType)}`);
     }
-    if (filter.objectReference !== undefined) {
-      conditions.push('e.object_reference = ?');
-      params.push(filter.objectReference);
-    }
+    if (filter.objectReference !== undefined) conditions.push(`e.object_reference = ${params.add(filter.objectReference)}`);
     const where = conditions.join(' and ');
     const column = request.sort.field === 'createdAt' ? 'created_at' : 'updated_at';
     const direction = request.sort.direction === 'asc' ? 'asc' : 'desc';
-    const [{ total }] = await scope.em.execute<Row[]>(`select count(*)::int as total from export e where ${where}`, params);
-    const rows = await scope.em.execute<Row[]>(`select e.* from export e where ${where} order by e.${column} ${direction}, e.id limit ? offset ?`, [
-      ...params,
-      request.size,
-      request.page * request.size,
-    ]);
+    const sql = sqlRunner(scope.em);
+    const [{ total }] = await sql.query<Row>(`select count(*)::int as total from export e where ${where}`, params.values);
+    const rows = await sql.query<Row>(
+      `select e.* from export e where ${where} order by e.${column} ${direction}, e.id limit ${params.add(request.size)} offset ${params.add(request.page * request.size)}`,
+      params.values,
+    );
     return pageOf(rows.map(exportView), request.page, request.size, total);
   }
 
   async get(scope: Scope, id: string): Promise<ExportView & { attempts: ExportAttemptView[] }> {
     requireReader(scope.principal);
-    const [row] = await scope.em.execute<Row[]>(`select e.* from export e where e.id = ? and ${VISIBLE}`, [requireId(id, 'id'), ...visibilityParams(scope)]);
+    const sql = sqlRunner(scope.em);
+    const [row] = await sql.query<Row>(`select e.* from export e where e.id = $1 and ${exportVisible('e', '$2')}`, [requireId(id, 'id'), callerStores(scope)]);
     if (!row) throw notFound('Export', id);
-    const attempts = await scope.em.execute<Row[]>('select * from export_attempt where export_id = ? order by attempt, id', [row.id]);
+    const attempts = await sql.query<Row>('select * from export_attempt where export_id = $1 order by attempt, id', [row.id]);
     return {
       ...exportView(row),
       attempts: attempts.map((a) => ({
@@ -158,69 +149,69 @@ export class ExportService {
   /**
    * Gives a FAILED export a fresh round of attempts (the attempt counter keeps counting up, so
    * `x-jobout-attempt` stays unique). The state check is in the UPDATE itself: of two concurrent calls, one wins.
+   * Retrying is writing the job: the caller must cover the job's owner stores (FORBIDDEN otherwise).
    */
   async retry(scope: Scope, id: string): Promise<ExportView> {
     requireWriter(scope.principal);
-    const [row] = await scope.em.execute<Row[]>(
+    const [row] = await sqlRunner(scope.em).query<Row>(
       `update export e set state = 'PENDING', retry_base = e.attempts, next_attempt_at = now(), finished_at = null, updated_at = now()
-       where e.id = ? and e.state = 'FAILED' and e.job_id is not null and ${VISIBLE} returning e.*`,
-      [requireId(id, 'id'), ...visibilityParams(scope)],
+       where e.id = $1 and e.state = 'FAILED' and ${exportVisible('e', '$2')}
+         and exists (select 1 from export_job j where j.id = e.job_id and ${jobWritable('j', '$2')})
+       returning e.*`,
+      [requireId(id, 'id'), callerStores(scope)],
     );
     if (!row) {
       const current = await this.get(scope, id); // NOT_FOUND when it does not exist or is not visible
-      if (current.state === 'FAILED') throw new DomainError('INVALID_STATE', `Export ${id} cannot be retried: its job was deleted`);
-      throw new DomainError('INVALID_STATE', `Only a FAILED export can be retried; export ${id} is ${current.state}`);
+      if (current.jobId === null) throw new DomainError('INVALID_STATE', `Export ${id} cannot be retried: its job was deleted`);
+      if (current.state !== 'FAILED') throw new DomainError('INVALID_STATE', `Only a FAILED export can be retried; export ${id} is ${current.state}`);
+      throw new DomainError('FORBIDDEN', `Export ${id} belongs to a job of stores you do not manage`);
     }
     await wakeDispatchers(scope);
     return exportView(row);
   }
 
-  /** `retry` in bulk; returns how many exports were queued. */
+  /** `retry` in bulk, over the exports the caller sees and whose jobs it may write; returns how many were queued. */
   async retryMany(scope: Scope, filter: RetryFilter): Promise<number> {
     requireWriter(scope.principal);
     const state = filter.state ?? 'FAILED';
     if (state !== 'FAILED' && state !== 'RETRY_SCHEDULED') throw badInput('state must be FAILED or RETRY_SCHEDULED', [{ field: 'state', message: 'only FAILED or RETRY_SCHEDULED exports can be retried' }]);
-    const conditions = ['e.state = ?', 'e.job_id is not null', VISIBLE];
-    const params: unknown[] = [state, ...visibilityParams(scope)];
-    if (filter.jobId !== undefined) {
-      conditions.push('e.job_id = ?');
-      params.push(requireId(filter.jobId, 'jobId'));
-    }
-    if (filter.from) {
-      conditions.push('e.updated_at >= ?');
-      params.push(filter.from);
-    }
-    if (filter.to) {
-      conditions.push('e.updated_at < ?');
-      params.push(filter.to);
-    }
+    const params = new SqlParams();
+    const stores = params.add(callerStores(scope));
+    const conditions = [
+      `e.state = ${params.add(state)}`,
+      exportVisible('e', stores),
+      `exists (select 1 from export_job j where j.id = e.job_id and ${jobWritable('j', stores)})`,
+    ];
+    if (filter.jobId !== undefined) conditions.push(`e.job_id = ${params.add(requireId(filter.jobId, 'jobId'))}`);
+    if (filter.from) conditions.push(`e.updated_at >= ${params.add(filter.from)}`);
+    if (filter.to) conditions.push(`e.updated_at < ${params.add(filter.to)}`);
     // PENDING is what a woken dispatcher claims at once; a RETRY_SCHEDULED one keeps its round (retry_base).
     const fresh = state === 'FAILED' ? 'retry_base = e.attempts, finished_at = null,' : '';
-    const rows = await scope.em.execute<Row[]>(
+    const rows = await sqlRunner(scope.em).query<Row>(
       `update export e set ${fresh} state = 'PENDING', next_attempt_at = now(), updated_at = now() where ${conditions.join(' and ')} returning e.id`,
-      params,
+      params.values,
     );
     if (rows.length > 0) await wakeDispatchers(scope);
     return rows.length;
   }
 
-  /** Delivery health of jobs, by job id, in one query. */
+  /** Delivery health of jobs, by job id, in one query, over the exports the caller sees. */
   async health(scope: Scope, jobIds: string[]): Promise<Map<string, JobHealth>> {
     requireReader(scope.principal);
-    const rows = await scope.em.execute<Row[]>(
+    const rows = await sqlRunner(scope.em).query<Row>(
       `with attempts as (
          select e.job_id, a.finished_at, a.error_class is null as ok
          from export_attempt a join export e on e.id = a.export_id
-         where e.job_id in (select value::uuid from json_array_elements_text(?::json)) and not a.stale
+         where e.job_id = any($1::uuid[]) and not a.stale and ${exportVisible('e', '$2')}
        ), latest as (
          select job_id, max(finished_at) filter (where ok) as last_success_at, max(finished_at) filter (where not ok) as last_failure_at
          from attempts group by job_id
        )
        select j.id, l.last_success_at, l.last_failure_at,
          (select count(*) from attempts a where a.job_id = j.id and not a.ok and a.finished_at > coalesce(l.last_success_at, '-infinity'))::int as consecutive_failures,
-         (select count(*) from export e where e.job_id = j.id and e.state = 'FAILED')::int as failed_exports
-       from (select value::uuid as id from json_array_elements_text(?::json)) j left join latest l on l.job_id = j.id`,
-      [JSON.stringify(jobIds), JSON.stringify(jobIds)],
+         (select count(*) from export e where e.job_id = j.id and e.state = 'FAILED' and ${exportVisible('e', '$2')})::int as failed_exports
+       from unnest($1::uuid[]) as j(id) left join latest l on l.job_id = j.id`,
+      [jobIds, callerStores(scope)],
     );
     return new Map(
       rows.map((row) => [
@@ -235,19 +226,23 @@ export class ExportService {
     );
   }
 
-  /** The body `jobId` would send for the object now; nothing is recorded or sent. */
+  /** The body `jobId` would send for the object now; nothing is recorded or sent. Job and object must be visible. */
   async preview(scope: Scope, jobId: string, objectReference: string): Promise<string> {
     requireReader(scope.principal);
     const sql = sqlRunner(scope.em);
-    const job = await loadJobRule(sql, requireId(jobId, 'jobId'));
+    const stores = callerStores(scope);
+    const job = await loadJobRule(sql, requireId(jobId, 'jobId'), stores);
     if (!job) throw notFound('Export job', jobId);
-    const snapshot = await loadSnapshot(sql, job.objectType, objectReference, visibleStores(storeFilter(scope)));
+    const snapshot = await loadSnapshot(sql, job.objectType, objectReference, stores);
     if (!snapshot) throw notFound(job.objectType === 'ORDER' ? 'Order' : 'Incident', objectReference);
     return payloadText(snapshot, job);
   }
 }
 
+/** The caller's stores as the visibility conditions' parameter (null: every store). */
+const callerStores = (scope: Scope) => visibleStores(storeFilter(scope));
+
 /** Retried exports are due now: wake every instance's dispatcher rather than wait for its safety poll. */
 async function wakeDispatchers(scope: Scope): Promise<void> {
-  await scope.em.execute('select pg_notify(?, ?)', [DISPATCH_CHANNEL, EXPORTS_DUE_NOTICE]);
+  await sqlRunner(scope.em).query('select pg_notify($1, $2)', [DISPATCH_CHANNEL, EXPORTS_DUE_NOTICE]);
 }

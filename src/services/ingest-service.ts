@@ -7,7 +7,7 @@ import { requireIngest } from '../auth/principal';
 import { assertNoFieldErrors, DomainError, notFound } from '../domain/errors';
 import { InputReader, isPlainObject } from '../domain/input-reader';
 import { canonicalStatus, INCIDENT_STATUSES, ORDER_STATUSES } from '../domain/statuses';
-import { supplierVisible } from '../db/supplier-visibility';
+import { supplierVisible } from '../db/visibility';
 import { visibilityParams, type Scope } from './scope';
 
 export interface OrderView {

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../auth/principal';
-import { visibleStores } from '../db/supplier-visibility';
+import { visibleStores } from '../db/visibility';
 
 /** One unit of work: a forked EntityManager and the caller it acts for. */
 export interface Scope {

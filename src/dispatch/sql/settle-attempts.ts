@@ -34,6 +34,8 @@ export interface SettledExport {
   objectReference: string;
   triggerStatus: string;
   supplierExternalId: string | null;
+  /** The job's owner stores (ids; empty: global), which decide with the supplier who may see the result. */
+  jobStoreIds: string[];
   /** Of the attempt just settled (the result feed and the metrics report it). */
   httpStatus: number | null;
   error: string | null;
@@ -67,7 +69,8 @@ const SETTLE_SQL = prepared('jobout_settle_attempts', `
     from r where r.export_id <> all (array(select id from settled))
   )
   select id, state, attempts, next_attempt_at, job_id, job_name, object_type, object_reference, trigger_status,
-         supplier_external_id, http_status, error, duration_ms, occurred_at from settled`);
+         supplier_external_id, (select j.store_ids::text[] from export_job j where j.id = settled.job_id) as job_store_ids,
+         http_status, error, duration_ms, occurred_at from settled`);
 
 type Row = Record<string, any>;
 
@@ -105,6 +108,7 @@ export function settledExport(row: Row): SettledExport {
     objectReference: row.object_reference,
     triggerStatus: row.trigger_status,
     supplierExternalId: row.supplier_external_id,
+    jobStoreIds: row.job_store_ids ?? [],
     httpStatus: row.http_status,
     error: row.error,
     durationMs: row.duration_ms,

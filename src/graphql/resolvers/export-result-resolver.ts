@@ -14,8 +14,10 @@ export interface SubscriptionContext extends GraphQLContext {
 export class ExportResultResolver {
   @Subscription(() => ExportResultType, {
     description: 'One event per finished attempt of the exports the caller may see (graphql-ws only)',
-    subscribe: async ({ args, context }: SubscribeResolverData<unknown, ExportResultArgs, SubscriptionContext>) =>
-      context.results.subscribe(await exportResultFilter(context.scope, { jobId: args.jobId ?? undefined, objectType: args.objectType ?? undefined })),
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, ExportResultArgs, SubscriptionContext>) => {
+      const filter = await exportResultFilter(context.scope, { jobId: args.jobId ?? undefined, objectType: args.objectType ?? undefined });
+      return endingWith(context.results.subscribe(filter.accept), filter.stop);
+    },
   })
   exportResults(
     @Root() event: ExportResultEvent,
@@ -24,4 +26,26 @@ export class ExportResultResolver {
   ): ExportResultEvent {
     return event;
   }
+}
+
+/** The stream, with `onEnd` run once when it ends: the client completes, the socket closes, or the feed stops. */
+function endingWith<T>(stream: AsyncIterableIterator<T>, onEnd: () => void): AsyncIterableIterator<T> {
+  let ended = false;
+  const end = () => {
+    if (!ended) (ended = true), onEnd();
+  };
+  return {
+    next: async () => {
+      const result = await stream.next();
+      if (result.done) end();
+      return result;
+    },
+    return: async (value?: unknown) => {
+      end();
+      return stream.return ? stream.return(value) : { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
