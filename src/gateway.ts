@@ -30,6 +30,7 @@ import { createApp } from './http/app';
 import type { Logger } from './logger';
 import { Metrics } from './observability/metrics';
 import { createServices } from './services';
+import { sealStoredHeaders } from './services/seal-stored-headers';
 import { USER_AGENT } from './version';
 
 export interface Gateway {
@@ -89,6 +90,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const log = (message: string) => logger.info(message);
     const adminToken = resolveAdminToken(config, log);
     const secrets = new SecretBox(resolveSecretKey(config, log));
+    const sealedHeaders = await sealStoredHeaders(orm.em.fork(), secrets);
+    if (sealedHeaders > 0) logger.info('sealed sensitive header values stored in clear', { connections: sealedHeaders });
     const services = createServices({ secrets, allowPrivateTargets: config.allowPrivateTargets });
 
     // The dispatcher's bookkeeping commits asynchronously on its own pool (see PoolSettings.dispatcher); API writes stay durable.

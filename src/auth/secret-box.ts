@@ -36,5 +36,10 @@ export class SecretBox {
   }
 }
 
+/** A sealed field of a client connection: an OAuth2 secret, or a sensitive header by its lower-case name. */
+export type SecretField = 'clientSecret' | 'password' | `header:${string}`;
+
 /** The associated data binding a secret to its row and field. */
-export const secretContext = (connectionId: string, field: 'clientSecret' | 'password') => `client_connection:${connectionId}:${field}`;
+export const secretContext = (connectionId: string, field: SecretField) => `client_connection:${connectionId}:${field}`;
+
+export const headerSecretField = (name: string): SecretField => `header:${name.toLowerCase()}`;

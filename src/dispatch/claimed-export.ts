@@ -5,8 +5,8 @@
  * The connection columns a send needs are listed here once; both statements select them through
  * `JOB_SEND_JSON`, and `outboundRequest` turns them into the sender's request, secrets opened.
  */
-import { secretContext, type SecretBox } from '../auth/secret-box';
-import type { AuthType } from '../domain/entities/client-connection';
+import { headerSecretField, secretContext, type SecretBox, type SecretField } from '../auth/secret-box';
+import type { AuthType, StoredHeader } from '../domain/entities/client-connection';
 import type { HttpMethod, QueryParam } from '../domain/entities/export-job';
 import type { OutboundRequest } from './sender';
 
@@ -14,7 +14,8 @@ import type { OutboundRequest } from './sender';
 export interface StoredConnection {
   id: string;
   baseUrl: string;
-  headers: { name: string; value: string }[];
+  /** Sensitive values sealed (`valueEnc`). */
+  headers: StoredHeader[];
   timeoutMs: number | null;
   authType: AuthType;
   tokenUrl: string | null;
@@ -69,7 +70,7 @@ export interface ClaimedExport extends JobSend {
 /** The sender's request for a claim, its connection's secrets opened. */
 export function outboundRequest(claim: ClaimedExport, secrets: SecretBox): OutboundRequest {
   const { connection } = claim;
-  const open = (sealed: string | null, field: 'clientSecret' | 'password') => (sealed ? secrets.open(sealed, secretContext(connection.id, field)) : null);
+  const open = (sealed: string | null, field: SecretField) => (sealed ? secrets.open(sealed, secretContext(connection.id, field)) : null);
   return {
     exportId: claim.id,
     attempt: claim.attempt,
@@ -80,7 +81,7 @@ export function outboundRequest(claim: ClaimedExport, secrets: SecretBox): Outbo
     connection: {
       id: connection.id,
       baseUrl: connection.baseUrl,
-      headers: connection.headers,
+      headers: connection.headers.map((header) => ({ name: header.name, value: open(header.valueEnc ?? null, headerSecretField(header.name)) ?? header.value ?? '' })),
       timeoutMs: connection.timeoutMs,
       auth: {
         type: connection.authType,

@@ -1,9 +1,13 @@
 /**
- * The rules of a client connection body (CONTRACT §6). Secrets are write-only: on update an omitted secret
- * keeps the stored one. Whether a URL's address may be reached is checked by the service (it needs DNS).
+ * The rules of a client connection body (CONTRACT §6, §2a). Secrets (OAuth2 client secret and password,
+ * sensitive header values) are write-only: on update an omitted secret keeps the stored one, except when the
+ * base URL or the token URL moves to another origin: then every stored secret must be entered again in the same
+ * request, so that a secret is never sent to a host it was not entered for. Whether a URL's address may be
+ * reached is checked by the service (it needs DNS).
  */
+import { isSensitiveHeaderName } from './connection-headers';
 import { assertNoFieldErrors, DomainError } from './errors';
-import { AUTH_TYPES, type AuthType, type HeaderEntry } from './entities/client-connection';
+import { AUTH_TYPES, type AuthType } from './entities/client-connection';
 import { InputReader, isPlainObject } from './input-reader';
 
 export interface ConnectionAuthInput {
@@ -17,12 +21,29 @@ export interface ConnectionAuthInput {
   scope?: string;
 }
 
+export interface HeaderInput {
+  name: string;
+  sensitive: boolean;
+  /** undefined = keep the stored value (a sensitive header on update) */
+  value: string | undefined;
+}
+
+/** What an update must know of the stored connection to apply the write-only rules. */
+export interface StoredSecrets {
+  hasClientSecret: boolean;
+  hasPassword: boolean;
+  /** Lower-case names of the sensitive headers with a stored value. */
+  sensitiveHeaders: Set<string>;
+  baseUrl: string;
+  tokenUrl: string | null;
+}
+
 export interface ConnectionInput {
   name: string;
   /** Owner stores by external id; undefined = not given (the caller's stores on create, unchanged on update). */
   storeExternalIds: string[] | undefined;
   baseUrl: string;
-  headers: HeaderEntry[];
+  headers: HeaderInput[];
   timeoutMs: number | null;
   auth: ConnectionAuthInput;
 }
@@ -65,7 +86,7 @@ export function urlProblem(value: string, allowQuery: boolean): string | undefin
   return undefined;
 }
 
-function readAuth(input: InputReader, existing: { hasClientSecret: boolean; hasPassword: boolean } | undefined): ConnectionAuthInput {
+function readAuth(input: InputReader, existing: StoredSecrets | undefined): ConnectionAuthInput {
   const auth = input.object('auth', false);
   if (!auth) return { type: 'NONE' };
   for (const field of auth.unknownFields(['type', 'tokenUrl', 'clientId', 'clientSecret', 'username', 'password', 'scope', 'hasClientSecret', 'hasPassword'])) {
@@ -97,12 +118,15 @@ function readAuth(input: InputReader, existing: { hasClientSecret: boolean; hasP
   return result;
 }
 
-function readHeaders(input: InputReader): HeaderEntry[] {
-  const headers: HeaderEntry[] = [];
+function readHeaders(input: InputReader, existing: StoredSecrets | undefined): HeaderInput[] {
+  const headers: HeaderInput[] = [];
   const seen = new Set<string>();
   for (const header of input.objects('headers', MAX_HEADERS) ?? []) {
+    for (const field of header.unknownFields(['name', 'value', 'sensitive'])) header.fail(field, 'is not a field of a header');
     const name = header.string('name', { required: true, max: 100 });
-    const value = header.string('value', { required: true, min: 0, max: 4000 });
+    const sensitive = header.boolean('sensitive', false) || (name !== undefined && isSensitiveHeaderName(name));
+    const keepable = sensitive && name !== undefined && existing?.sensitiveHeaders.has(name.toLowerCase()) === true;
+    const value = header.string('value', { required: !keepable, min: 0, max: 4000 });
     if (name !== undefined) {
       const lower = name.toLowerCase();
       if (!HEADER_NAME.test(name)) header.fail('name', 'is not a valid header name');
@@ -112,16 +136,39 @@ function readHeaders(input: InputReader): HeaderEntry[] {
     }
     if (value !== undefined && /[\r\n\0]/.test(value)) header.fail('value', 'must not contain CR, LF or NUL');
     input.merge(header);
-    if (name !== undefined && value !== undefined) headers.push({ name, value });
+    if (name !== undefined) headers.push({ name, sensitive, value });
   }
   return headers;
 }
 
+const originOf = (url: string | null | undefined) => {
+  try {
+    return url ? new URL(url).origin : null;
+  } catch {
+    return null;
+  }
+};
+
 /**
- * Parses a full connection body. `existing` (on update) tells whether secrets are already stored, so they may be
- * omitted.
+ * A base URL or token URL moving to another origin takes no stored secret with it: each one kept must be entered
+ * again, named in the error, or removed.
  */
-export function parseConnectionInput(raw: unknown, existing?: { hasClientSecret: boolean; hasPassword: boolean }): ConnectionInput {
+function requireSecretsOnNewOrigin(input: InputReader, parsed: { baseUrl?: string; auth: ConnectionAuthInput; headers: HeaderInput[] }, existing: StoredSecrets): void {
+  const moved = originOf(parsed.baseUrl) !== originOf(existing.baseUrl) || (existing.tokenUrl !== null && parsed.auth.tokenUrl !== undefined && originOf(parsed.auth.tokenUrl) !== originOf(existing.tokenUrl));
+  if (!moved) return;
+  const message = 'must be entered again: the connection moves to another origin';
+  if (parsed.auth.type !== 'NONE' && existing.hasClientSecret && parsed.auth.clientSecret === undefined) input.fail('auth.clientSecret', message);
+  if (parsed.auth.type === 'OAUTH2_PASSWORD' && existing.hasPassword && parsed.auth.password === undefined) input.fail('auth.password', message);
+  parsed.headers.forEach((header, index) => {
+    if (header.sensitive && header.value === undefined) input.fail(`headers[${index}].value`, message);
+  });
+}
+
+/**
+ * Parses a full connection body. `existing` (on update) tells which secrets are already stored, so they may be
+ * omitted, unless the connection moves to another origin.
+ */
+export function parseConnectionInput(raw: unknown, existing?: StoredSecrets): ConnectionInput {
   if (!isPlainObject(raw)) throw new DomainError('BAD_USER_INPUT', 'The client connection must be an object');
   const input = new InputReader(raw);
   for (const field of input.unknownFields(['name', 'storeExternalIds', 'baseUrl', 'headers', 'timeoutMs', 'auth', 'id', 'createdAt', 'updatedAt'])) {
@@ -134,9 +181,10 @@ export function parseConnectionInput(raw: unknown, existing?: { hasClientSecret:
     const problem = urlProblem(baseUrl, false);
     if (problem) input.fail('baseUrl', problem);
   }
-  const headers = readHeaders(input);
+  const headers = readHeaders(input, existing);
   const timeoutMs = input.integer('timeoutMs', MIN_TIMEOUT_MS, MAX_TIMEOUT_MS) ?? null;
   const auth = readAuth(input, existing);
+  if (existing) requireSecretsOnNewOrigin(input, { baseUrl: baseUrl?.replace(/\/+$/, ''), auth, headers }, existing);
   if (auth.type !== 'NONE' && headers.some((header) => header.name.toLowerCase() === 'authorization')) {
     input.fail('headers', 'an OAuth2 connection sets Authorization itself');
   }

@@ -6,10 +6,11 @@
 import { ForeignKeyConstraintViolationException, LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { requireReader, requireWriter } from '../auth/principal';
-import { secretContext, type SecretBox } from '../auth/secret-box';
-import { parseConnectionInput, type ConnectionInput } from '../domain/connection-input';
+import { headerSecretField, secretContext, type SecretBox } from '../auth/secret-box';
+import { headerView, isSensitive, type HeaderView } from '../domain/connection-headers';
+import { parseConnectionInput, type ConnectionInput, type StoredSecrets } from '../domain/connection-input';
 import { ClientConnection, ExportJob } from '../domain/entities';
-import type { AuthType, HeaderEntry } from '../domain/entities/client-connection';
+import type { AuthType, StoredHeader } from '../domain/entities/client-connection';
 import { assertNoFieldErrors, DomainError, notFound, type FieldError } from '../domain/errors';
 import { checkUrlTarget } from '../net/address-policy';
 import { requireId } from './ids';
@@ -23,7 +24,8 @@ export interface ConnectionView {
   /** Owner stores the caller sees; empty for a global connection. */
   storeExternalIds: string[];
   baseUrl: string;
-  headers: HeaderEntry[];
+  /** Sensitive header values are write-only: `value: null`. */
+  headers: HeaderView[];
   timeoutMs: number | null;
   auth: {
     type: AuthType;
@@ -44,7 +46,7 @@ function connectionView(connection: ClientConnection, storeExternalIds: string[]
     name: connection.name,
     storeExternalIds,
     baseUrl: connection.baseUrl,
-    headers: connection.headers,
+    headers: connection.headers.map(headerView),
     timeoutMs: connection.timeoutMs ?? null,
     auth: {
       type: connection.authType,
@@ -98,7 +100,7 @@ export class ConnectionService {
       const txScope = { ...scope, em };
       const connection = await this.load(txScope, id, true);
       assertWritable(scope, connection, `Client connection ${id}`);
-      const input = parseConnectionInput(raw, { hasClientSecret: Boolean(connection.clientSecretEnc), hasPassword: Boolean(connection.passwordEnc) });
+      const input = parseConnectionInput(raw, storedSecrets(connection));
       const storeIds = await ownerStoresFor(txScope, this.referenceData, input.storeExternalIds, connection.storeIds);
       await this.assertReachableTargets(input);
       if (input.storeExternalIds !== undefined) await this.assertStillCoversJobs(txScope, connection, storeIds);
@@ -156,7 +158,7 @@ export class ConnectionService {
     const oauth = auth.type !== 'NONE';
     connection.name = input.name;
     connection.baseUrl = input.baseUrl;
-    connection.headers = input.headers;
+    connection.headers = input.headers.map((header) => this.storedHeader(connection, header));
     connection.timeoutMs = input.timeoutMs;
     connection.authType = auth.type;
     connection.tokenUrl = oauth ? auth.tokenUrl : null;
@@ -170,6 +172,15 @@ export class ConnectionService {
   }
 
   /** Names are unique among the connections of the same owner stores, all of which the caller sees. */
+  /** A header to store: a sensitive value sealed, an omitted one taken over from the stored header of that name. */
+  private storedHeader(connection: ClientConnection, header: ConnectionInput['headers'][number]): StoredHeader {
+    if (!header.sensitive) return { name: header.name, sensitive: false, value: header.value! };
+    const field = headerSecretField(header.name);
+    if (header.value !== undefined) return { name: header.name, sensitive: true, valueEnc: this.secrets.seal(header.value, secretContext(connection.id, field)) };
+    const kept = connection.headers.find((stored) => stored.name.toLowerCase() === header.name.toLowerCase())!; // the parser allows omitting only a stored one
+    return { name: header.name, sensitive: true, valueEnc: kept.valueEnc ?? this.secrets.seal(kept.value ?? '', secretContext(connection.id, field)) };
+  }
+
   private async save(scope: Scope, connection: ClientConnection): Promise<void> {
     const clash = await scope.em.findOne(ClientConnection, { name: connection.name, id: { $ne: connection.id }, ...ownedBy(connection.storeIds) });
     if (clash) throw new DomainError('NAME_TAKEN', `A client connection named "${connection.name}" exists`);
@@ -203,4 +214,15 @@ export class ConnectionService {
 export function connectionCovers(connection: Owned, job: Owned): boolean {
   if (connection.storeIds.length === 0) return true;
   return job.storeIds.length > 0 && job.storeIds.every((id) => connection.storeIds.includes(id));
+}
+
+/** What an update must know of the stored secrets: which exist, and the origins they were entered for. */
+function storedSecrets(connection: ClientConnection): StoredSecrets {
+  return {
+    hasClientSecret: Boolean(connection.clientSecretEnc),
+    hasPassword: Boolean(connection.passwordEnc),
+    sensitiveHeaders: new Set(connection.headers.filter(isSensitive).map((header) => header.name.toLowerCase())),
+    baseUrl: connection.baseUrl,
+    tokenUrl: connection.tokenUrl ?? null,
+  };
 }

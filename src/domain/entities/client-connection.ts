@@ -3,9 +3,17 @@ import { OptionalProps, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 export const AUTH_TYPES = ['NONE', 'OAUTH2_CLIENT_CREDENTIALS', 'OAUTH2_PASSWORD'] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
 
-export interface HeaderEntry {
+/**
+ * A configured header as stored: a sensitive one keeps only its sealed value (`valueEnc`, see
+ * domain/connection-headers.ts). Rows from before the flag may hold `{ name, value }` alone.
+ */
+export interface StoredHeader {
   name: string;
-  value: string;
+  sensitive?: boolean;
+  /** The value of a header that is not sensitive. */
+  value?: string;
+  /** The sealed value of a sensitive header. */
+  valueEnc?: string;
 }
 
 /**
@@ -31,7 +39,7 @@ export class ClientConnection {
   baseUrl!: string;
 
   @Property({ type: 'json' })
-  headers: HeaderEntry[] = [];
+  headers: StoredHeader[] = [];
 
   /** Per-connection attempt deadline in ms; null = `JOBOUT_HTTP_TIMEOUT_MS`. */
   @Property({ type: 'integer', nullable: true })

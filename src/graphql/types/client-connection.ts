@@ -4,7 +4,11 @@ import { AuthTypeEnum } from './enums';
 @ObjectType('Header')
 export class HeaderType {
   @Field(() => String) name!: string;
-  @Field(() => String) value!: string;
+  @Field(() => String, { nullable: true, description: 'null for a sensitive header: its value is write-only' }) value!: string | null;
+  @Field(() => Boolean, {
+    description: 'Stored encrypted and never returned. Always true for authorization, cookie, proxy-authorization and names containing key, token, secret, signature, password or session',
+  })
+  sensitive!: boolean;
 }
 
 @ObjectType('ConnectionAuth', { description: 'OAuth2 settings. Secrets are write-only: only whether one is stored is shown.' })
@@ -34,7 +38,12 @@ export class ClientConnectionType {
 @InputType('HeaderInput')
 export class HeaderInput {
   @Field(() => String) name!: string;
-  @Field(() => String) value!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Required, except for a sensitive header already stored under this name: omitted, its value is kept (unless the connection moves to another origin)',
+  })
+  value?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'Write-only and encrypted; some names are always sensitive (see Header.sensitive)' }) sensitive?: boolean | null;
 }
 
 @InputType('ConnectionAuthInput')
