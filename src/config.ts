@@ -36,6 +36,8 @@ export interface Config {
   allowPrivateTargets: boolean;
   /** Concurrent sends per instance. Default 32. */
   dispatchConcurrency: number;
+  /** Bearer token `GET /metrics` requires; `undefined` = open, as a Prometheus scrape usually is. */
+  metricsToken: string | undefined;
   production: boolean;
 }
 
@@ -106,9 +108,10 @@ function secretKey(env: Env): Buffer | undefined {
   return key;
 }
 
-function adminToken(env: Env): string | undefined {
-  const raw = text(env, 'JOBOUT_ADMIN_TOKEN');
-  if (raw !== undefined && raw.length < 16) throw new ConfigError('JOBOUT_ADMIN_TOKEN', 'must be at least 16 characters');
+/** A bearer token from the environment: long enough not to be guessed. */
+function token(env: Env, name: 'JOBOUT_ADMIN_TOKEN' | 'JOBOUT_METRICS_TOKEN'): string | undefined {
+  const raw = text(env, name);
+  if (raw !== undefined && raw.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
   return raw;
 }
 
@@ -125,7 +128,7 @@ export function loadConfig(env: Env): Config {
     host: text(env, 'HOST') ?? DEFAULTS.host,
     port: integer(env, 'PORT', DEFAULTS.port, 0, 65535),
     dataDir: text(env, 'JOBOUT_DATA_DIR') ?? DEFAULTS.dataDir,
-    adminToken: adminToken(env),
+    adminToken: token(env, 'JOBOUT_ADMIN_TOKEN'),
     secretKey: secretKey(env),
     retry: {
       maxRetries: integer(env, 'JOBOUT_MAX_RETRIES', DEFAULTS.maxRetries, 0, 100),
@@ -135,6 +138,7 @@ export function loadConfig(env: Env): Config {
     httpTimeoutMs: integer(env, 'JOBOUT_HTTP_TIMEOUT_MS', DEFAULTS.httpTimeoutMs, 1, 10 * MINUTE),
     allowPrivateTargets: boolean(env, 'JOBOUT_ALLOW_PRIVATE_TARGETS'),
     dispatchConcurrency: integer(env, 'JOBOUT_DISPATCH_CONCURRENCY', DEFAULTS.dispatchConcurrency, 1, 10_000),
+    metricsToken: token(env, 'JOBOUT_METRICS_TOKEN'),
     production,
   } satisfies Config;
   if (production && config.secretKey === undefined) {

@@ -131,6 +131,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       services,
       logger,
       metrics,
+      metricsToken: config.metricsToken,
       notReadyReason: async () => {
         if (stopping) return 'shutting down';
         if (!listener.connected) return 'listener disconnected';

@@ -25,6 +25,8 @@ export interface AppDeps {
   services: Services;
   logger: Logger;
   metrics: Metrics;
+  /** JOBOUT_METRICS_TOKEN, if set. */
+  metricsToken: string | undefined;
   /** Why the instance cannot take work now, or undefined when ready. */
   notReadyReason: () => Promise<string | undefined>;
 }
@@ -41,7 +43,7 @@ export function createApp(deps: AppDeps): Express {
     const reason = await deps.notReadyReason();
     res.status(reason ? 503 : 200).json(reason ? { status: 'unavailable', reason } : { status: 'ready' });
   });
-  app.get('/metrics', metricsHandler(deps.metrics, deps.logger));
+  app.get('/metrics', metricsHandler(deps.metrics, deps.logger, deps.metricsToken));
 
   app.use(
     '/graphql',

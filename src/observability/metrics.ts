@@ -8,6 +8,7 @@
  * instance reports the same values (aggregate them with max, not sum). Counting exports by state scans the export
  * table; that is the price of an exact figure per scrape.
  */
+import { bearerToken, tokensEqual } from '../auth/tokens';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -87,8 +88,17 @@ export class Metrics {
 }
 
 /** `GET /metrics`: no auth (CONTRACT §1); 503 when the database cannot answer, rather than stale gauges. */
-export function metricsHandler(metrics: Metrics, logger: Logger): RequestHandler {
-  return async (_req, res) => {
+/**
+ * `GET /metrics`. Its figures have no store dimension (CONTRACT §2a), and with `JOBOUT_METRICS_TOKEN` set it needs
+ * that bearer token: volumes and failure counts of every store are nobody else's business.
+ */
+export function metricsHandler(metrics: Metrics, logger: Logger, token: string | undefined): RequestHandler {
+  return async (req, res) => {
+    const given = bearerToken(req.headers.authorization);
+    if (token !== undefined && (given === undefined || !tokensEqual(given, token))) {
+      res.status(401).set('www-authenticate', 'Bearer realm="metrics"').type('text/plain').send('metrics need the bearer token of JOBOUT_METRICS_TOKEN\n');
+      return;
+    }
     try {
       const body = await metrics.scrape();
       res.type(metrics.contentType).send(body);

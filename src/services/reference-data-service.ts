@@ -24,11 +24,16 @@ export interface SupplierView {
 
 export const storeView = (store: Store): StoreView => ({ id: store.id, externalId: store.externalId, name: store.name });
 
-export const supplierView = (supplier: Supplier): SupplierView => ({
+/** A supplier with only the stores the caller sees: another store's external id is not the caller's to read. */
+const supplierView = (scope: Scope, supplier: Supplier): SupplierView => ({
   id: supplier.id,
   externalId: supplier.externalId,
   name: supplier.name,
-  storeExternalIds: supplier.stores.getItems().map((store) => store.externalId).sort(),
+  storeExternalIds: supplier.stores
+    .getItems()
+    .filter((store) => isVisibleStore(scope, store))
+    .map((store) => store.externalId)
+    .sort(),
 });
 
 /** Whether a supplier (with its stores loaded) is visible in this scope. */
@@ -56,14 +61,18 @@ export class ReferenceDataService {
     const externalId = input.string('externalId', { required: true, max: 255 });
     const name = input.string('name', { required: true, max: 255 });
     assertNoFieldErrors(input.errors, 'Invalid store');
-    const store = scope.em.create(Store, { externalId: externalId!, name: name! });
     try {
-      await scope.em.flush();
+      return await scope.em.transactional(async (em) => {
+        const store = em.create(Store, { externalId: externalId!, name: name! });
+        await em.flush();
+        // A store an ADMIN of explicit stores creates joins them (CONTRACT §2): else it could not see what it made.
+        if (scope.principal.storeIds !== null) await em.execute('insert into operator_store (operator_id, store_id) values (?, ?)', [scope.principal.id, store.id]);
+        return storeView(store);
+      });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw new DomainError('CONFLICT', `A store with externalId "${externalId}" exists`);
       throw error;
     }
-    return storeView(store);
   }
 
   /** Stores by external id among those the caller may see; the others are reported as unknown. */
@@ -81,7 +90,7 @@ export class ReferenceDataService {
       populate: ['stores'],
       orderBy: { externalId: 'asc' },
     });
-    return suppliers.map(supplierView);
+    return suppliers.map((supplier) => supplierView(scope, supplier));
   }
 
   /** Creates the supplier or replaces its name and stores. ADMIN only; only stores the caller sees. */
@@ -111,7 +120,7 @@ export class ReferenceDataService {
       const hidden = supplier.stores.getItems().filter((store) => !stores.includes(store) && !isVisibleStore(txScope, store));
       supplier.stores.set([...hidden, ...stores]);
       await em.flush();
-      return supplierView(supplier);
+      return supplierView(scope, supplier);
     });
   }
 }
