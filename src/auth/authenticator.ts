@@ -11,7 +11,7 @@ import { bearerToken, hashToken, tokensEqual } from './tokens';
 export const REFUSED_TOKEN_MESSAGE = 'Unknown, revoked or expired bearer token';
 
 /** The operator a token hash belongs to, if it may still act: not revoked, not expired. */
-export function activeOperator(em: EntityManager, where: { tokenHash: string } | { id: { $in: string[] } }) {
+export function activeOperator(em: EntityManager, where: { tokenHash: string | { $in: string[] } }) {
   return em.find(Operator, { ...where, revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] }, { populate: ['stores'] });
 }
 

@@ -1,8 +1,10 @@
 /**
- * Open WebSockets outlive the token check made when they connected. Every AUDIT_INTERVAL_MS, the operators
- * behind open sockets are looked up again (one query for all of them): a socket whose operator was revoked,
- * expired or deleted is closed with 4401 (CONTRACT §2: within 10 s), and the others get their principal
- * refreshed, so that a subscription follows changes of the operator's stores.
+ * Open WebSockets outlive the token check made when they connected. A socket is bound to the token it connected
+ * with (its hash): every AUDIT_INTERVAL_MS the operators behind open sockets are looked up again, one query for
+ * all of them, and a socket whose token no longer works (the operator revoked, expired or deleted, or its token
+ * rotated) is closed with 4401 (CONTRACT §2: within 10 s). The others get their principal refreshed, so that a
+ * subscription follows changes of the operator's stores. Each new operation on a socket also checks its token
+ * first (`stillValid`), so a refused token runs nothing more from the next request on.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { CloseCode } from 'graphql-ws';
@@ -17,6 +19,8 @@ export const AUDIT_INTERVAL_MS = 5_000;
 /** What a socket's subscriptions read their caller from; the audit replaces `principal` in place. */
 export interface SocketIdentity {
   principal: Principal;
+  /** The hash of the token the socket connected with; none for the built-in administrator. */
+  tokenHash: string | undefined;
 }
 
 export class SocketAudit {
@@ -41,15 +45,24 @@ export class SocketAudit {
     this.timer = undefined;
   }
 
+  /** Whether the socket's token still works (and its principal, refreshed); the built-in administrator's always does. */
+  async stillValid(identity: SocketIdentity): Promise<boolean> {
+    if (identity.tokenHash === undefined) return true;
+    const [operator] = await activeOperator(this.orm.em.fork(), { tokenHash: identity.tokenHash });
+    if (!operator || operator.id !== identity.principal.id) return false;
+    identity.principal = principalOf(operator);
+    return true;
+  }
+
   /** One pass; never throws (a failed pass is logged, the next one tries again). */
   async audit(): Promise<void> {
     if (this.sockets.size === 0) return;
-    const ids = [...new Set([...this.sockets.values()].map((identity) => identity.principal.id))];
+    const hashes = [...new Set([...this.sockets.values()].flatMap((identity) => identity.tokenHash ?? []))];
     try {
-      const active = new Map((await activeOperator(this.orm.em.fork(), { id: { $in: ids } })).map((operator) => [operator.id, principalOf(operator)]));
+      const active = new Map((await activeOperator(this.orm.em.fork(), { tokenHash: { $in: hashes } })).map((operator) => [operator.tokenHash, operator]));
       for (const [socket, identity] of this.sockets) {
-        const principal = active.get(identity.principal.id);
-        if (principal) identity.principal = principal;
+        const operator = identity.tokenHash === undefined ? undefined : active.get(identity.tokenHash);
+        if (operator && operator.id === identity.principal.id) identity.principal = principalOf(operator);
         else {
           this.sockets.delete(socket);
           socket.close(CloseCode.Unauthorized, 'Token revoked or expired');

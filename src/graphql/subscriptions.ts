@@ -5,12 +5,13 @@
  * same error formatting (domain codes kept, internal details logged under a correlation id and never sent).
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { specifiedRules, validate, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/authenticator';
+import { bearerToken, hashToken } from '../auth/tokens';
 import type { ResultSource } from '../dispatch/results-feed';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
@@ -58,7 +59,9 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
       validate: (schema, document) => validate(schema, document, rules),
       onConnect: async (ctx) => {
         try {
-          ctx.extra.identity = { principal: await deps.authenticator.authenticate(deps.orm.em.fork(), authorizationOf(ctx.connectionParams)) };
+          const authorization = authorizationOf(ctx.connectionParams);
+          const principal = await deps.authenticator.authenticate(deps.orm.em.fork(), authorization);
+          ctx.extra.identity = { principal, tokenHash: principal.builtIn ? undefined : hashToken(bearerToken(authorization)!) };
           audit.track(ctx.extra.socket, ctx.extra.identity);
           return true;
         } catch (error) {
@@ -80,6 +83,14 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
           services: deps.services,
           results: deps.results,
         };
+      },
+      // Every operation checks the socket's token again: one revoked or rotated runs nothing more.
+      onSubscribe: async (ctx) => {
+        if (!(await audit.stillValid(ctx.extra.identity!))) {
+          ctx.extra.socket.close(CloseCode.Unauthorized, 'Token revoked, rotated or expired');
+          return [new GraphQLError('Token revoked, rotated or expired', { extensions: { code: 'UNAUTHENTICATED' } })];
+        }
+        return undefined;
       },
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => format(errors),

@@ -98,7 +98,7 @@ export class ConnectionService {
     requireWriter(scope.principal);
     return scope.em.transactional(async (em) => {
       const txScope = { ...scope, em };
-      const connection = await this.load(txScope, id, true);
+      const connection = await this.load(txScope, id, 'update');
       assertWritable(scope, connection, `Client connection ${id}`);
       const input = parseConnectionInput(raw, storedSecrets(connection));
       const storeIds = await ownerStoresFor(txScope, this.referenceData, input.storeExternalIds, connection.storeIds);
@@ -126,9 +126,14 @@ export class ConnectionService {
     }
   }
 
-  /** A connection the caller sees; any other answers NOT_FOUND, like one that does not exist. */
-  async load(scope: Scope, id: string, forUpdate = false): Promise<ClientConnection> {
-    const connection = await scope.em.findOne(ClientConnection, { $and: [{ id: requireId(id, 'id') }, visibleToCaller(scope)] }, forUpdate ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
+  /**
+   * A connection the caller sees; any other answers NOT_FOUND, like one that does not exist. In a transaction,
+   * `lock` holds it until the commit: `update` for a change of the connection, `share` for a job that starts using
+   * it, so a job write and a change of the connection's owner stores cannot both pass their coverage check.
+   */
+  async load(scope: Scope, id: string, lock?: 'update' | 'share'): Promise<ClientConnection> {
+    const lockMode = lock === 'update' ? LockMode.PESSIMISTIC_WRITE : lock === 'share' ? LockMode.PESSIMISTIC_READ : undefined;
+    const connection = await scope.em.findOne(ClientConnection, { $and: [{ id: requireId(id, 'id') }, visibleToCaller(scope)] }, lockMode ? { lockMode } : {});
     if (!connection) throw notFound('Client connection', id);
     return connection;
   }

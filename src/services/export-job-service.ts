@@ -217,7 +217,7 @@ export class ExportJobService {
    * owner stores (`connectionCovers`).
    */
   private async usableConnection(scope: Scope, job: ExportJob, connectionId: string): Promise<ClientConnection> {
-    const connection = await this.connections.load(scope, connectionId).catch((error: unknown) => {
+    const connection = await this.connections.load(scope, connectionId, 'share').catch((error: unknown) => {
       if (error instanceof DomainError && error.code === 'NOT_FOUND') {
         throw badInput(`Client connection ${connectionId} does not exist`, [{ field: 'clientConnectionId', message: 'unknown client connection' }]);
       }

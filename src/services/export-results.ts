@@ -42,6 +42,7 @@ async function callerView(scope: Scope): Promise<CallerView> {
 function visible(view: CallerView, event: ExportResultEvent): boolean {
   if (view === null) return true;
   if (event.jobId === null) return false; // a deleted job's owner stores are gone: all-stores callers only
+  if (!Array.isArray(event.jobStoreIds)) return false; // published by an older instance: its job's stores are unknown
   const jobVisible = event.jobStoreIds.length === 0 || event.jobStoreIds.some((id) => view.stores.includes(id));
   return jobVisible && event.supplierExternalId !== null && view.suppliers.has(event.supplierExternalId);
 }

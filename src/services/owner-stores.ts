@@ -51,14 +51,18 @@ export function assertWritable(scope: Scope, owned: Owned, what: string): void {
  * caller sees; an empty list makes it global), otherwise `fallback` (on create: the caller's stores).
  */
 export async function ownerStoresFor(scope: Scope, referenceData: ReferenceDataService, externalIds: string[] | undefined, fallback: string[]): Promise<string[]> {
-  if (externalIds === undefined) return [...fallback].sort();
-  if (externalIds.length === 0) {
-    if (storeFilter(scope) !== undefined) throw new DomainError('FORBIDDEN', 'Only an all-stores operator may make a resource global (no owner stores)');
-    return [];
+  let storeIds = [...fallback].sort();
+  if (externalIds !== undefined && externalIds.length > 0) {
+    const { stores, errors } = await referenceData.visibleStores(scope, externalIds, 'storeExternalIds');
+    assertNoFieldErrors(errors, 'Unknown stores');
+    storeIds = stores.map((store) => store.id).sort();
+  } else if (externalIds !== undefined) storeIds = [];
+  // Checked on the result, whatever produced it: an operator without stores (made before every operator needed
+  // one) must not make a global resource by omitting the list.
+  if (storeIds.length === 0 && storeFilter(scope) !== undefined) {
+    throw new DomainError('FORBIDDEN', 'Only an all-stores operator may make a resource global (no owner stores)');
   }
-  const { stores, errors } = await referenceData.visibleStores(scope, externalIds, 'storeExternalIds');
-  assertNoFieldErrors(errors, 'Unknown stores');
-  return stores.map((store) => store.id).sort();
+  return storeIds;
 }
 
 /** The caller's own stores as owner stores: what an omitted list means on create. */

@@ -8,6 +8,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openOrm } from '../../src/db/orm';
 import { sqlRunner, type SqlRunner } from '../../src/db/sql-runner';
 import { claimChanges } from '../../src/dispatch/sql/claim-changes';
+import { claimExports, NO_LONGER_EXPORTED } from '../../src/dispatch/sql/claim-exports';
+import { insertExports } from '../../src/dispatch/sql/insert-exports';
+import { exportIdFor } from '../../src/domain/export-identity';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 const STORE_A = '00000000-0000-4000-8000-00000000000a';
@@ -41,6 +44,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await db.query('delete from status_change');
+  await db.query('delete from export');
   await db.query('delete from export_job');
   await db.query('delete from order_logistic');
 });
@@ -103,5 +107,39 @@ describe('the matching of a global job', () => {
     await job('Global', [], GLOBAL_CONNECTION);
     await job('Global, listed', [], GLOBAL_CONNECTION, ['SUP-B']);
     expect(await matchesFor(['SUP-A', 'SUP-B', 'SUP-AB'])).toEqual({ Global: ['SUP-A', 'SUP-AB', 'SUP-B'], 'Global, listed': ['SUP-B'] });
+  });
+});
+
+describe('claiming a recorded export for sending', () => {
+  /** An export of job `name` for an order of `supplier`, waiting PENDING, as recorded when the job still matched. */
+  async function waitingExport(name: string, supplier: string): Promise<string> {
+    const [jobRow] = await db.query<{ id: string }>('select id from export_job where name = $1', [name]);
+    const id = exportIdFor(`${name}:${supplier}`);
+    await insertExports(sql, [{
+      id, job_id: jobRow.id, job_name: name, object_type: 'ORDER', object_id: '00000000-0000-4000-8000-000000000001', object_reference: `O-${supplier}`,
+      supplier_external_id: supplier, trigger_status: 'SHIPPED', status_change_id: '1', payload: '{}', state: 'PENDING', last_error: null, lease_token: null, lease_ms: null,
+    }], []);
+    return id;
+  }
+
+  it('checks the job may still export it: one whose supplier left the job\'s stores is cancelled, with the reason, not sent', async () => {
+    await job('A, all suppliers', [STORE_A], CONNECTION_OF_A);
+    const stays = await waitingExport('A, all suppliers', 'SUP-A');
+    const leaves = await waitingExport('A, all suppliers', 'SUP-MOVING');
+    await db.query(`update supplier_store set store_id = $1 where supplier_id = '00000000-0000-4000-8000-0000000000d0'`, [STORE_B]);
+    try {
+      const claimed = await claimExports(sql, ['PENDING'], 10, 1_000);
+      expect(claimed.map((c) => c.id)).toEqual([stays]);
+      expect(await db.query('select state, last_error from export where id = $1', [leaves])).toEqual([{ state: 'CANCELLED', last_error: NO_LONGER_EXPORTED }]);
+    } finally {
+      await db.query(`update supplier_store set store_id = $1 where supplier_id = '00000000-0000-4000-8000-0000000000d0'`, [STORE_A]);
+    }
+  });
+
+  it('cancels one whose job\'s connection no longer covers the job', async () => {
+    await job('A through B', [STORE_A], CONNECTION_OF_B); // written by SQL: the API refuses it
+    const id = await waitingExport('A through B', 'SUP-A');
+    expect(await claimExports(sql, ['PENDING'], 10, 1_000)).toEqual([]);
+    expect(await db.query('select state from export where id = $1', [id])).toEqual([{ state: 'CANCELLED' }]);
   });
 });

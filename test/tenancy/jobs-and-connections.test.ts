@@ -145,6 +145,19 @@ describe('shared resources', () => {
   });
 });
 
+describe('an operator without stores (made before every operator needed one)', () => {
+  it('sees nothing and cannot make a global resource by omitting the owner stores', async () => {
+    const [row] = await t.db.query<{ id: string }>(`insert into operator (name, permission, token_hash) values ('legacy', 'USER', encode(sha256('jo_legacy-token-0123456789'::bytea), 'hex')) returning id`);
+    expect(row.id).toBeTruthy();
+    const token = 'jo_legacy-token-0123456789';
+    const me = await t.gql(token, '{ me { name } }');
+    expect(me.errors).toBeUndefined();
+    const created = await t.gql(token, CREATE_CONNECTION, { input: { name: unique('Legacy'), baseUrl: `${partnerOfA.url}/legacy` } });
+    expect(code(created)).toBe('FORBIDDEN');
+    expect(await t.db.query(`select 1 from client_connection where base_url = $1`, [`${partnerOfA.url}/legacy`])).toEqual([]);
+  });
+});
+
 describe('names', () => {
   it('are unique per owner stores: each store may call its job "Orders to ERP"', async () => {
     const [ofA, ofB] = [await connection(s.a.USER, { baseUrl: partnerOfA.url }), await connection(s.b.USER, { baseUrl: partnerOfB.url })];

@@ -132,6 +132,24 @@ describe('operators, rotation and revocation', () => {
     expect((await me(shared.token)).data.me.name).toBe('of both');
   });
 
+  it('closes the WebSockets of a rotated token within 10 s, and runs nothing more on them', async () => {
+    const { token, operator } = await newOperator(s.a.ADMIN, { name: 'rotating listener', permission: 'READER', storeExternalIds: ['STORE-A'] });
+    const feed = connectFeed(t.url, token);
+    try {
+      feed.subscribe();
+      await waitFor(() => t.gateway.results.subscriberCount > 0, { what: 'the subscription to start' });
+      await t.gql(s.a.ADMIN, ROTATE, { id: operator.id });
+      const late = feed.subscribe(); // an operation after the rotation: refused, however soon
+      let closedWith: number | undefined;
+      void feed.closed.then((closeCode) => (closedWith = closeCode));
+      await waitFor(() => closedWith !== undefined, { what: 'the socket closed', timeoutMs: 10_000 });
+      expect(closedWith).toBe(4401);
+      expect(late.events).toEqual([]);
+    } finally {
+      await feed.close();
+    }
+  }, 15_000);
+
   it('closes the WebSockets of a revoked operator within 10 s, with 4401', async () => {
     const { token, operator } = await newOperator(s.a.ADMIN, { name: 'listener', permission: 'READER', storeExternalIds: ['STORE-A'] });
     const feed = connectFeed(t.url, token);

@@ -12,6 +12,7 @@ import { JOB_RULE_JSON, type JobRule } from '../../db/job-rules';
 import { INCIDENT_SNAPSHOT_JSON, ORDER_SNAPSHOT_JSON } from '../../db/object-snapshots';
 import type { ObjectType } from '../../domain/statuses';
 import { JOB_SEND_JSON, type JobSend } from '../claimed-export';
+import { jobMayExport } from './job-tenancy';
 import { RECORDING_CLAIM_MS } from '../lease-budget';
 
 export interface StatusChange {
@@ -38,21 +39,15 @@ export interface ClaimedChanges {
  * A job matches a change of its object type reaching one of its trigger statuses, made after the job's last
  * edit (no backfill), when it has no suppliers or lists the object's supplier (CONTRACT §8.1).
  *
- * Tenancy is decided here, where data flows, not only in the API (CONTRACT §2a): a job with owner stores matches
- * only objects of a supplier that belongs to one of them now (a supplier moved out stops matching), and only while
- * its connection may carry it (global, or owned by every store of the job), so a store's orders never reach
- * another store's partner or secrets. A global job (no owner stores) follows the seed: suppliers are its only filter.
+ * Tenancy is decided here, where data flows, not only in the API (`jobMayExport`): a store's orders never reach
+ * another store's partner or secrets.
  */
 const MATCHING_JOB = `
   j.object_type = c.object_type and c.status = any(j.trigger_statuses) and c.changed_at >= j.updated_at
   and (not exists (select 1 from export_job_supplier js where js.export_job_id = j.id)
        or exists (select 1 from export_job_supplier js join supplier s on s.id = js.supplier_id
                   where js.export_job_id = j.id and s.external_id = c.supplier_external_id))
-  and (j.store_ids = '{}'
-       or exists (select 1 from supplier s join supplier_store ss on ss.supplier_id = s.id
-                  where s.external_id = c.supplier_external_id and ss.store_id = any(j.store_ids)))
-  and exists (select 1 from client_connection cc where cc.id = j.client_connection_id
-              and (cc.store_ids = '{}' or (j.store_ids <> '{}' and j.store_ids <@ cc.store_ids)))`;
+  and ${jobMayExport('j', 'c.supplier_external_id')}`;
 
 /**
  * Every lookup of a row goes through `= any(array(...))` on a primary key, never a join between the CTEs: a

@@ -2,10 +2,19 @@
  * Claims exports waiting in the database for sending, oldest first, in one statement: SKIP LOCKED picks rows no
  * other instance holds, and each claimed row gets a fresh lease token, a lease end (lease-budget.ts) and its
  * attempt number. Nothing is held open while the request is in flight.
+ *
+ * A picked export its job may no longer send (`jobMayExport`: its supplier left the job's stores, the job's
+ * connection no longer covers it, or the job was deleted) is CANCELLED instead of claimed, with the reason. Such a
+ * claim returns fewer exports than it picked, so the dispatcher may take it for the last; the rest wait for the
+ * next wake-up or safety poll, which only costs latency, and only then.
  */
 import { prepared, type SqlRunner } from '../../db/sql-runner';
 import { JOB_SEND_JSON, type ClaimedExport, type JobSend } from '../claimed-export';
 import { LEASE_DEADLINES, LEASE_MARGIN_MS } from '../lease-budget';
+import { jobMayExport } from './job-tenancy';
+
+/** Why an export was cancelled at claim time (a constant: it is part of the statement's text). */
+export const NO_LONGER_EXPORTED = 'no longer exported: the job was deleted, its supplier left the job stores, or its connection no longer covers them';
 
 /** PENDING: recorded beyond the room to claim them at once, or released; RETRY_SCHEDULED: due retries. */
 export type ClaimableState = 'PENDING' | 'RETRY_SCHEDULED';
@@ -23,12 +32,19 @@ function claimSql(states: string): string {
     order by e.next_attempt_at
     limit $3
     for update skip locked
+  ), allowed as (
+    select p.id from picked p join export e on e.id = p.id join export_job j on j.id = e.job_id
+    where ${jobMayExport('j', 'e.supplier_external_id')}
+  ), refused as (
+    update export e set state = 'CANCELLED', next_attempt_at = null, finished_at = now(), updated_at = now(),
+                        last_error = '${NO_LONGER_EXPORTED}'
+    where e.id = any(array(select id from picked)) and e.id <> all(array(select id from allowed))
   ), claimed as (
     update export e set state = 'SENDING', attempts = e.attempts + 1, lease_token = gen_random_uuid(),
                         lease_until = now() + ($4 * coalesce((select c.timeout_ms from export_job j join client_connection c on c.id = j.client_connection_id
                                                               where j.id = e.job_id), $1) + $2) * interval '1 millisecond',
                         next_attempt_at = null, updated_at = now()
-    where e.id = any(array(select id from picked))
+    where e.id = any(array(select id from allowed))
     returning e.id, e.lease_token, e.attempts, e.job_id, e.job_name, e.object_type, e.object_reference, e.trigger_status, e.payload
   )
   select cl.*, ${JOB_SEND_JSON} as send from claimed cl join export_job j on j.id = cl.job_id
