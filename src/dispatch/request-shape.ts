@@ -61,7 +61,19 @@ export function buildTargetUrl(baseUrl: string, path: string, queryParams: reado
 
   const query = [url.search.replace(/^\?/, ''), pathQuery, encodeQuery(queryParams)].filter((part) => part !== '');
   url.search = query.join('&');
+  assertUnder(url, new URL(baseUrl));
   return url;
+}
+
+/**
+ * The URL actually requested keeps the connection's origin and starts with its base path, whatever the stored
+ * path held (rows can be written by SQL, and URL parsing resolves encoded dot segments such as `%2e%2e`).
+ */
+function assertUnder(url: URL, base: URL): void {
+  const basePath = base.pathname.replace(/\/+$/, '');
+  if (url.origin !== base.origin || (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`))) {
+    throw invalidTarget('the job path leaves the connection base URL');
+  }
 }
 
 export type HeaderMap = Record<string, string | string[]>;

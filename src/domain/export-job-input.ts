@@ -132,6 +132,8 @@ function pathProblem(path: string): string | undefined {
   if (path.startsWith('//')) return 'must not start with "//"';
   if (/[\s?#\\]/.test(path) || /[\u0000-\u001f\u007f]/.test(path)) return 'must not contain spaces, "?", "#", "\\" or control characters (use queryParams for the query)';
   if (path.split('/').some((segment) => segment === '..' || segment === '.')) return 'must not contain "." or ".." segments';
+  // URL parsers decode these back into ".", "/" and "\\", which would rebuild the segments refused above.
+  if (/%(2e|2f|5c)/i.test(path)) return 'must not contain an encoded ".", "/" or "\\" (%2e, %2f, %5c)';
   return undefined;
 }
 

@@ -134,6 +134,13 @@ describe('the request', () => {
     expect(partner.connections).toBe(2);
   });
 
+  it('refuses a stored path that would leave the base path, encoded dots included', () => {
+    for (const path of ['/x/%2e%2e/%2e%2e/admin', '/x/%2E%2E/../admin', '/../admin']) {
+      expect(() => buildTargetUrl('https://partner.example/api/v1', path, [])).toThrow('the job path leaves the connection base URL');
+    }
+    expect(buildTargetUrl('https://partner.example/api/', '/orders/%2e%2e', []).pathname).toBe('/api/');
+  });
+
   it('keeps a path on the base URL host whatever it looks like', () => {
     expect(buildTargetUrl('https://partner.example/api', '//evil.example/x', []).href).toBe('https://partner.example/api/evil.example/x');
     expect(buildTargetUrl('https://partner.example', '/a/../../admin?x=1', [{ name: 'y', value: '2' }]).href).toBe(
