@@ -21,7 +21,8 @@ export function resolveAdminToken(config: Config, log: (message: string) => void
   if (config.adminToken) return config.adminToken;
   const file = path.resolve(config.dataDir, 'admin-token');
   const { value, created } = readOrCreate(file, generateToken);
-  if (created) log(`generated the administrator token (shown once, kept in ${file}): ${value}`);
+  // The token itself is never logged (CONTRACT §9): logs are shipped and kept where a secret must not be.
+  if (created) log(`generated the administrator token into ${file} (read it there; set JOBOUT_ADMIN_TOKEN to choose one)`);
   else log(`administrator token: see ${file}, or set JOBOUT_ADMIN_TOKEN`);
   return value;
 }

@@ -183,7 +183,7 @@ describe('internal errors', () => {
       expect(response.text).not.toMatch(/export_job|does not exist|select /i);
       const logged = f.t.logs.map((line) => JSON.parse(line)).find((entry) => entry.correlationId === correlationId);
       expect(logged).toMatchObject({ level: 'error', method: 'GET' });
-      expect(JSON.stringify(logged.error)).toMatch(/export_job/);
+      expect(logged.error).toMatchObject({ sqlState: '42P01' }); // undefined table; the statement itself is never logged
     } finally {
       await f.t.db.query('alter table export_job_moved rename to export_job');
     }
