@@ -5,11 +5,24 @@
  */
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Logger } from '../logger';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './errors';
-import { queryLimits } from './limits';
+import { PARSE_OPTIONS, queryLimits } from './limits';
+
+/** A subscription sent over HTTP is the client's mistake: a clear 400, nothing logged as an error. */
+const subscriptionsOverWebSocketOnly: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation === 'subscription') {
+          throw new GraphQLError('Subscriptions run over graphql-ws (WebSocket) on /graphql, not over HTTP', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+        }
+      },
+    };
+  },
+};
 
 export function createApolloServer(options: { schema: GraphQLSchema; production: boolean; logger: Logger; plugins?: ApolloServerPlugin<GraphQLContext>[] }) {
   return new ApolloServer<GraphQLContext>({
@@ -18,11 +31,15 @@ export function createApolloServer(options: { schema: GraphQLSchema; production:
     hideSchemaDetailsFromClientErrors: options.production,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
-    csrfPrevention: true,
+    // A request a cross-site form cannot send is safe: a non-simple content type, or one of these headers. A
+    // bearer token is one (a browser never adds it by itself), so clients that send queries as GET (urql's
+    // default) work; Apollo's own two headers stay accepted.
+    csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
     // main.ts owns shutdown: the HTTP server must keep answering (/readyz 503) while in-flight sends settle.
     stopOnTerminationSignals: false,
-    validationRules: [queryLimits()],
+    validationRules: [queryLimits({ production: options.production })],
+    parseOptions: PARSE_OPTIONS,
     formatError: createFormatError(options.logger),
-    plugins: [ApolloServerPluginLandingPageDisabled(), ...(options.plugins ?? [])],
+    plugins: [ApolloServerPluginLandingPageDisabled(), subscriptionsOverWebSocketOnly, ...(options.plugins ?? [])],
   });
 }

@@ -44,7 +44,7 @@ const authorizationOf = (params: Record<string, unknown> | undefined) => (typeof
 export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionServer {
   const wsServer = new WebSocketServer({ server: deps.httpServer, path: GRAPHQL_PATH });
   const formatError = createFormatError(deps.logger);
-  const rules = [...specifiedRules, queryLimits()];
+  const rules = [...specifiedRules, queryLimits({ production: deps.production })];
   // Errors without an original error are graphql-js's validation errors: the client's to see.
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
     errors.map((error) =>

@@ -1,0 +1,44 @@
+/**
+ * GraphQL clients with their default settings (CONTRACT §9): a query sent as GET with a bearer token is served
+ * (urql's default), the CSRF guard still refuses a request a cross-site form could send, and a subscription sent
+ * over HTTP gets a clear 400 without an error in the log.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway';
+
+let t: TestGateway;
+beforeAll(async () => {
+  t = await startTestGateway();
+});
+afterAll(() => t?.close());
+
+const getQuery = (query: string, headers: Record<string, string>) => fetch(`${t.url}/graphql?${new URLSearchParams({ query })}`, { headers });
+
+describe('a query sent as GET', () => {
+  it('with a bearer token is served, as urql sends it by default', async () => {
+    const response = await getQuery('{ me { name } }', { authorization: `Bearer ${ADMIN_TOKEN}`, accept: 'application/graphql-response+json, application/json' });
+    expect(response.status).toBe(200);
+    expect((await response.json()).data.me.name).toBe('administrator');
+  });
+
+  it('without a token or a preflight header is refused by the CSRF guard, as a cross-site form would be', async () => {
+    const response = await getQuery('{ me { name } }', {});
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/CSRF/);
+  });
+});
+
+describe('a subscription sent over HTTP', () => {
+  it('answers 400 saying to use graphql-ws on /graphql, and logs no error', async () => {
+    const before = t.logs.length;
+    const response = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ query: 'subscription { exportResults { exportId } }' }),
+    });
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body.errors[0]).toMatchObject({ message: expect.stringContaining('graphql-ws'), extensions: { code: 'BAD_REQUEST' } });
+    expect(t.logs.slice(before).filter((line) => JSON.parse(line).level === 'error')).toEqual([]);
+  });
+});
