@@ -19,6 +19,10 @@ import type { Services } from '../services';
 import { createFormatError } from './errors';
 import { queryLimits } from './limits';
 import { SocketAudit, type SocketIdentity } from './socket-audit';
+import { MAX_SOCKETS_PER_PRINCIPAL, MAX_SUBSCRIPTIONS_PER_PRINCIPAL, SocketLimits, TOO_MANY_SOCKETS } from './socket-limits';
+
+/** The largest graphql-ws message accepted, like the HTTP body limit. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
 import type { SubscriptionContext } from './resolvers/export-result-resolver';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -42,13 +46,25 @@ export interface SubscriptionServer {
 const authorizationOf = (params: Record<string, unknown> | undefined) => (typeof params?.authorization === 'string' ? params.authorization : undefined);
 
 export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionServer {
-  const wsServer = new WebSocketServer({ server: deps.httpServer, path: GRAPHQL_PATH });
+  // A message over 1 MiB closes the socket (1009) before it is parsed, as the HTTP body limit does for POSTs.
+  const wsServer = new WebSocketServer({ server: deps.httpServer, path: GRAPHQL_PATH, maxPayload: MAX_MESSAGE_BYTES });
+  const limits = new SocketLimits();
+  // ws closes an oversized message's socket with 1009 and emits the error; graphql-ws would print it to the console
+  // as an internal error, which any client could then fill the console with. Registered before graphql-ws's handler.
+  wsServer.on('connection', (socket) => {
+    const emit = socket.emit.bind(socket);
+    socket.emit = ((event: string | symbol, ...args: unknown[]) =>
+      event === 'error' && (args[0] as { code?: string } | undefined)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? true : emit(event, ...args)) as typeof socket.emit;
+  });
   const formatError = createFormatError(deps.logger);
   const rules = [...specifiedRules, queryLimits({ production: deps.production })];
-  // Errors without an original error are graphql-js's validation errors: the client's to see.
+  // Errors without an original error are graphql-js's validation errors, or this server's refusals (which carry
+  // their own code): the client's to see.
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
     errors.map((error) =>
-      error.originalError ? formatError(error.toJSON(), error) : { message: error.message, locations: error.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+      error.originalError
+        ? formatError(error.toJSON(), error)
+        : { message: error.message, locations: error.locations, extensions: { code: typeof error.extensions?.code === 'string' ? error.extensions.code : 'GRAPHQL_VALIDATION_FAILED' } },
     );
 
   const audit = new SocketAudit(deps.orm, deps.logger);
@@ -62,6 +78,10 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
           const authorization = authorizationOf(ctx.connectionParams);
           const principal = await deps.authenticator.authenticate(deps.orm.em.fork(), authorization);
           ctx.extra.identity = { principal, tokenHash: principal.builtIn ? undefined : hashToken(bearerToken(authorization)!) };
+          if (!limits.admitSocket(principal.id, ctx.extra.socket)) {
+            ctx.extra.socket.close(TOO_MANY_SOCKETS, `At most ${MAX_SOCKETS_PER_PRINCIPAL} sockets per token`);
+            return false;
+          }
           audit.track(ctx.extra.socket, ctx.extra.identity);
           return true;
         } catch (error) {
@@ -85,13 +105,17 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
         };
       },
       // Every operation checks the socket's token again: one revoked or rotated runs nothing more.
-      onSubscribe: async (ctx) => {
+      onSubscribe: async (ctx, id) => {
         if (!(await audit.stillValid(ctx.extra.identity!))) {
           ctx.extra.socket.close(CloseCode.Unauthorized, 'Token revoked, rotated or expired');
           return [new GraphQLError('Token revoked, rotated or expired', { extensions: { code: 'UNAUTHENTICATED' } })];
         }
+        if (!limits.admitOperation(ctx.extra.identity!.principal.id, ctx.extra.socket, id)) {
+          return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_PRINCIPAL} subscriptions per token`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+        }
         return undefined;
       },
+      onComplete: (ctx, id) => limits.operationEnded(ctx.extra.socket, id),
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => format(errors),
     },

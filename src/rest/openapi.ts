@@ -172,7 +172,8 @@ const listParameters: JsonObject[] = [
     style: 'form',
     explode: true,
     schema: { type: 'array', items: { type: 'string' } },
-    description: 'Jobs configured with any of these suppliers (OR). Repeat the parameter and/or comma-separate values. Replaces the removed supplierIds, which is refused with 400.',
+    description:
+      'Jobs configured with any of these suppliers (OR), at most 1,000 in all (400 beyond). Repeat the parameter and/or comma-separate values. Replaces the removed supplierIds, which is refused with 400.',
   },
   { name: 'objectType', in: 'query', required: false, schema: ref('ObjectType') },
   { name: 'search', in: 'query', required: false, schema: { type: 'string' }, description: 'Name contains (case-insensitive)' },

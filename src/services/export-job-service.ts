@@ -54,6 +54,8 @@ export const DEFAULT_JOB_SORT: PageRequest<JobSortField>['sort'] = { field: 'cre
 
 /** Most supplier external ids one supplier PATCH/DELETE may name. */
 export const MAX_SUPPLIER_CHANGE = 1000;
+/** Most entries a list in a filter may hold (CONTRACT §9): each one is work for the query, none is free. */
+export const MAX_FILTER_LIST = 1000;
 
 export class ExportJobService {
   constructor(
@@ -69,6 +71,9 @@ export class ExportJobService {
       where.objectType = filter.objectType;
     }
     if (filter.search) where.name = { $ilike: `%${filter.search.replace(/[\\%_]/g, '\\$&')}%` };
+    if (filter.supplierExternalIds && filter.supplierExternalIds.length > MAX_FILTER_LIST) {
+      throw badInput(`supplierExternalIds holds at most ${MAX_FILTER_LIST} entries`, [{ field: 'supplierExternalIds', message: `at most ${MAX_FILTER_LIST} entries` }]);
+    }
     if (filter.supplierExternalIds && filter.supplierExternalIds.length > 0) {
       // OR logic: jobs configured with any of the named suppliers. Invisible suppliers match nothing.
       const suppliers = await this.visibleSuppliers(scope, filter.supplierExternalIds);

@@ -42,3 +42,17 @@ describe('a subscription sent over HTTP', () => {
     expect(t.logs.slice(before).filter((line) => JSON.parse(line).level === 'error')).toEqual([]);
   });
 });
+
+describe('a list in a filter', () => {
+  const ids = (count: number) => Array.from({ length: count }, (_, i) => `SUP-${i}`);
+
+  it('holds at most 1,000 entries, over GraphQL and REST: 400 beyond, naming the field', async () => {
+    const query = `query($ids: [String!]) { exportJobs(filter: { supplierExternalIds: $ids }) { totalElements } }`;
+    const gql = async (count: number) => t.gql(ADMIN_TOKEN, query, { ids: ids(count) });
+    expect((await gql(1_000)).errors).toBeUndefined();
+    expect((await gql(1_001)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', errors: [{ field: 'supplierExternalIds' }] });
+    const rest = await fetch(`${t.url}/v1/mapper/jobout?supplierExternalIds=${ids(1_001).join(',')}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'dj-client': 'OPERATOR' } });
+    expect(rest.status).toBe(400);
+    expect((await rest.json()).errors).toEqual([expect.objectContaining({ field: 'supplierExternalIds' })]);
+  });
+});
