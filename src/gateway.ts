@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Authenticator } from './auth/authenticator';
+import { FailedAuthThrottle } from './auth/failed-auth-throttle';
 import { SecretBox } from './auth/secret-box';
 import type { Config } from './config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
@@ -119,7 +120,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
 
     const httpServer = createServer();
     const schema = buildApiSchema();
-    const authenticator = new Authenticator(adminToken);
+    const authenticator = new Authenticator(adminToken, new FailedAuthThrottle(Date.now));
     const apollo = createApolloServer({ schema, production: config.production, logger, plugins: [ApolloServerPluginDrainHttpServer({ httpServer })] });
     await apollo.start();
     parts.apollo = apollo;

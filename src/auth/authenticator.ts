@@ -3,7 +3,8 @@
  * expired token is refused exactly like an unknown one: the answer tells a caller nothing it did not send.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError } from '../domain/errors';
+import { DomainError, TooManyRequestsError } from '../domain/errors';
+import type { FailedAuthThrottle } from './failed-auth-throttle';
 import { Operator } from '../domain/entities';
 import { ADMINISTRATOR, type Principal } from './principal';
 import { bearerToken, hashToken, tokensEqual } from './tokens';
@@ -26,14 +27,23 @@ export function principalOf(operator: Operator): Principal {
 }
 
 export class Authenticator {
-  constructor(private readonly adminToken: string) {}
+  constructor(
+    private readonly adminToken: string,
+    private readonly throttle: FailedAuthThrottle,
+  ) {}
 
-  async authenticate(em: EntityManager, authorization: string | undefined): Promise<Principal> {
+  /** `address`: the caller's, for the failed-authentication throttle. */
+  async authenticate(em: EntityManager, authorization: string | undefined, address: string): Promise<Principal> {
+    const retryAfter = this.throttle.retryAfterSeconds(address);
+    if (retryAfter > 0) throw new TooManyRequestsError(`Too many refused tokens from this address; try again in ${retryAfter} s`, retryAfter);
     const token = bearerToken(authorization);
     if (token === undefined) throw new DomainError('UNAUTHENTICATED', 'Missing bearer token (Authorization: Bearer <token>)');
     if (tokensEqual(token, this.adminToken)) return ADMINISTRATOR;
     const [operator] = await activeOperator(em, { tokenHash: hashToken(token) });
-    if (!operator) throw new DomainError('UNAUTHENTICATED', REFUSED_TOKEN_MESSAGE);
+    if (!operator) {
+      this.throttle.failed(address);
+      throw new DomainError('UNAUTHENTICATED', REFUSED_TOKEN_MESSAGE);
+    }
     return principalOf(operator);
   }
 }

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'CONFLICT',
   'SUPPLIERS_FIELD_REMOVED',
   'INVALID_STATE',
+  'TOO_MANY_REQUESTS',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -30,6 +31,16 @@ export class DomainError extends Error {
   ) {
     super(message);
     this.name = 'DomainError';
+  }
+}
+
+/** Refused for now: the caller may try again after `retryAfterSeconds` (answered with `Retry-After`). */
+export class TooManyRequestsError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('TOO_MANY_REQUESTS', message);
   }
 }
 

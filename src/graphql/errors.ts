@@ -19,6 +19,7 @@ const REQUEST_ERROR_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
   'UNAUTHENTICATED',
+  'TOO_MANY_REQUESTS',
 ]);
 
 export function createFormatError(logger: Logger) {

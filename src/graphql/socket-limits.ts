@@ -7,8 +7,8 @@ import type { WebSocket } from 'ws';
 
 export const MAX_SOCKETS_PER_PRINCIPAL = 10;
 export const MAX_SUBSCRIPTIONS_PER_PRINCIPAL = 100;
-/** The close code of a socket over its principal's limit (4xxx: the application's, like graphql-ws's 4401). */
-export const TOO_MANY_SOCKETS = 4429;
+/** The close code of a socket over a limit: its principal's sockets, or refused tokens from its address (4xxx: the application's, like graphql-ws's 4401). */
+export const TOO_MANY = 4429;
 
 export class SocketLimits {
   /** Open operation ids by socket, sockets by principal id. */

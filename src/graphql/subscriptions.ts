@@ -11,15 +11,16 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/authenticator';
+import { addressOf } from '../auth/failed-auth-throttle';
 import { bearerToken, hashToken } from '../auth/tokens';
 import type { ResultSource } from '../dispatch/results-feed';
-import { DomainError } from '../domain/errors';
+import { DomainError, TooManyRequestsError } from '../domain/errors';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 import { createFormatError } from './errors';
 import { queryLimits } from './limits';
 import { SocketAudit, type SocketIdentity } from './socket-audit';
-import { MAX_SOCKETS_PER_PRINCIPAL, MAX_SUBSCRIPTIONS_PER_PRINCIPAL, SocketLimits, TOO_MANY_SOCKETS } from './socket-limits';
+import { MAX_SOCKETS_PER_PRINCIPAL, MAX_SUBSCRIPTIONS_PER_PRINCIPAL, SocketLimits, TOO_MANY } from './socket-limits';
 
 /** The largest graphql-ws message accepted, like the HTTP body limit. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -76,17 +77,17 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
       onConnect: async (ctx) => {
         try {
           const authorization = authorizationOf(ctx.connectionParams);
-          const principal = await deps.authenticator.authenticate(deps.orm.em.fork(), authorization);
+          const principal = await deps.authenticator.authenticate(deps.orm.em.fork(), authorization, addressOf(ctx.extra.request.socket));
           ctx.extra.identity = { principal, tokenHash: principal.builtIn ? undefined : hashToken(bearerToken(authorization)!) };
           if (!limits.admitSocket(principal.id, ctx.extra.socket)) {
-            ctx.extra.socket.close(TOO_MANY_SOCKETS, `At most ${MAX_SOCKETS_PER_PRINCIPAL} sockets per token`);
+            ctx.extra.socket.close(TOO_MANY, `At most ${MAX_SOCKETS_PER_PRINCIPAL} sockets per token`);
             return false;
           }
           audit.track(ctx.extra.socket, ctx.extra.identity);
           return true;
         } catch (error) {
           if (!(error instanceof DomainError)) throw error; // graphql-ws closes with 4500, details only outside production
-          ctx.extra.socket.close(CloseCode.Unauthorized, error.message);
+          ctx.extra.socket.close(error instanceof TooManyRequestsError ? TOO_MANY : CloseCode.Unauthorized, error.message);
           return false; // graphql-ws then closes with 4403, which ws ignores on a socket already closing
         }
       },

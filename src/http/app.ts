@@ -3,13 +3,14 @@
  * JSON error for bodies that are too large or malformed (problem+json outside GraphQL). Every request that
  * touches data gets its own EntityManager fork.
  */
-import type { ApolloServer } from '@apollo/server';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Authenticator } from '../auth/authenticator';
-import { DomainError } from '../domain/errors';
+import { addressOf } from '../auth/failed-auth-throttle';
+import { DomainError, TooManyRequestsError } from '../domain/errors';
 import type { GraphQLContext } from '../graphql/context';
 import type { Logger } from '../logger';
 import { metricsHandler, type Metrics } from '../observability/metrics';
@@ -52,9 +53,13 @@ export function createApp(deps: AppDeps): Express {
       context: async ({ req }): Promise<GraphQLContext> => {
         const em = deps.orm.em.fork();
         try {
-          const principal = await deps.authenticator.authenticate(em, req.headers.authorization);
+          const principal = await deps.authenticator.authenticate(em, req.headers.authorization, addressOf(req.socket));
           return { scope: { em, principal }, services: deps.services };
         } catch (error) {
+          if (error instanceof TooManyRequestsError) {
+            const headers = new HeaderMap([['retry-after', String(error.retryAfterSeconds)]]);
+            throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 429, headers } } });
+          }
           if (error instanceof DomainError) {
             throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
           }

@@ -6,6 +6,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Request, RequestHandler } from 'express';
 import type { Authenticator } from '../auth/authenticator';
+import { addressOf } from '../auth/failed-auth-throttle';
 import { DomainError } from '../domain/errors';
 import type { Scope } from '../services/scope';
 
@@ -17,7 +18,7 @@ const scopes = new WeakMap<Request, Scope>();
 export function operatorAccess(deps: { orm: MikroORM; authenticator: Authenticator }): RequestHandler {
   return async (req, _res, next) => {
     const em = deps.orm.em.fork();
-    const principal = await deps.authenticator.authenticate(em, req.headers.authorization);
+    const principal = await deps.authenticator.authenticate(em, req.headers.authorization, addressOf(req.socket));
     if (req.get(CLIENT_HEADER)?.trim().toUpperCase() !== OPERATOR_CLIENT) {
       throw new DomainError('FORBIDDEN', `Job routes need the header "${CLIENT_HEADER}: ${OPERATOR_CLIENT}"`, [{ field: CLIENT_HEADER, message: `must be ${OPERATOR_CLIENT}` }]);
     }

@@ -11,7 +11,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import { DomainError, type ErrorCode, type FieldError } from '../domain/errors';
+import { DomainError, TooManyRequestsError, type ErrorCode, type FieldError } from '../domain/errors';
 import type { Logger } from '../logger';
 
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
@@ -25,6 +25,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   NAME_TAKEN: 409,
   CONFLICT: 409,
   INVALID_STATE: 409,
+  TOO_MANY_REQUESTS: 429,
 };
 
 /** Failures of the HTTP exchange, answered before (or instead of) calling a service. */
@@ -108,6 +109,7 @@ export function sendProblem(res: Response, body: Problem, headers: Readonly<Reco
 export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
-    sendProblem(res, toProblem(error, req, logger), error instanceof HttpProblem ? error.headers : {});
+    const headers = error instanceof HttpProblem ? error.headers : error instanceof TooManyRequestsError ? { 'Retry-After': String(error.retryAfterSeconds) } : {};
+    sendProblem(res, toProblem(error, req, logger), headers);
   };
 }
