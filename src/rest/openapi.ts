@@ -150,6 +150,9 @@ const problemResponse = (description: string, headers?: JsonObject): JsonObject 
 const responses: Record<string, JsonObject> = {
   BadRequest: problemResponse('Invalid request: malformed JSON or id, or a field breaking a rule (listed in errors)'),
   Unauthorized: problemResponse('Missing or unknown bearer token', { 'WWW-Authenticate': { schema: { type: 'string' }, required: true } }),
+  TooManyRequests: problemResponse('More than 20 refused tokens from this address within a minute: wait for Retry-After seconds', {
+    'Retry-After': { schema: { type: 'integer', minimum: 1 }, required: true },
+  }),
   Forbidden: problemResponse(`Header ${CLIENT_HEADER}: ${OPERATOR_CLIENT} missing, or a READER operator writing`),
   NotFound: problemResponse('No export job has this id'),
   Conflict: problemResponse('The name is taken (code NAME_TAKEN), or the order system kept its write transactions open for longer than a job change waits (code CONFLICT: retry)'),
@@ -191,7 +194,7 @@ const listParameters: JsonObject[] = [
 const jobBody: JsonObject = { required: true, content: json(ref('ExportJobInput')) };
 const supplierBody: JsonObject = { required: true, content: json(ref('SupplierChange')) };
 const jobResponse = (description: string, headers?: JsonObject): JsonObject => ({ description, ...(headers ? { headers } : {}), content: json(ref('ExportJob')) });
-const common = { '401': response('Unauthorized'), '403': response('Forbidden'), '500': response('InternalError') };
+const common = { '401': response('Unauthorized'), '403': response('Forbidden'), '429': response('TooManyRequests'), '500': response('InternalError') };
 
 const operations: Record<OperationId, JsonObject> = {
   'ADM-JOBOUT-550': {
