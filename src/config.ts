@@ -38,6 +38,8 @@ export interface Config {
   dispatchConcurrency: number;
   /** Bearer token `GET /metrics` requires; `undefined` = open, as a Prometheus scrape usually is. */
   metricsToken: string | undefined;
+  /** Origins whose pages may call the API from a browser (CORS); empty = none. */
+  corsOrigins: string[];
   production: boolean;
 }
 
@@ -115,6 +117,26 @@ function token(env: Env, name: 'JOBOUT_ADMIN_TOKEN' | 'JOBOUT_METRICS_TOKEN'): s
   return raw;
 }
 
+/** `JOBOUT_CORS_ORIGINS`: comma-separated origins (`https://backoffice.example.com`), each exactly an origin. */
+function corsOrigins(env: Env): string[] {
+  const raw = text(env, 'JOBOUT_CORS_ORIGINS');
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      let origin: string;
+      try {
+        origin = new URL(entry).origin;
+      } catch {
+        throw new ConfigError('JOBOUT_CORS_ORIGINS', `"${entry}" is not an origin such as https://backoffice.example.com`);
+      }
+      if (origin !== entry.replace(/\/$/, '') || !/^https?:/.test(origin)) throw new ConfigError('JOBOUT_CORS_ORIGINS', `"${entry}" is not an origin such as https://backoffice.example.com`);
+      return origin;
+    });
+}
+
 function sweepCron(env: Env): string {
   const raw = text(env, 'JOBOUT_SWEEP_CRON') ?? DEFAULTS.sweepCron;
   if (!cron.validate(raw)) throw new ConfigError('JOBOUT_SWEEP_CRON', `"${raw}" is not a cron expression`);
@@ -139,6 +161,7 @@ export function loadConfig(env: Env): Config {
     allowPrivateTargets: boolean(env, 'JOBOUT_ALLOW_PRIVATE_TARGETS'),
     dispatchConcurrency: integer(env, 'JOBOUT_DISPATCH_CONCURRENCY', DEFAULTS.dispatchConcurrency, 1, 10_000),
     metricsToken: token(env, 'JOBOUT_METRICS_TOKEN'),
+    corsOrigins: corsOrigins(env),
     production,
   } satisfies Config;
   if (production && config.secretKey === undefined) {

@@ -133,6 +133,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       logger,
       metrics,
       metricsToken: config.metricsToken,
+      corsOrigins: config.corsOrigins,
       notReadyReason: async () => {
         if (stopping) return 'shutting down';
         if (!listener.connected) return 'listener disconnected';

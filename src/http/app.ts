@@ -6,6 +6,7 @@
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import cors, { type CorsOptions } from 'cors';
 import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Authenticator } from '../auth/authenticator';
@@ -28,6 +29,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** JOBOUT_METRICS_TOKEN, if set. */
   metricsToken: string | undefined;
+  /** JOBOUT_CORS_ORIGINS. */
+  corsOrigins: string[];
   /** Why the instance cannot take work now, or undefined when ready. */
   notReadyReason: () => Promise<string | undefined>;
 }
@@ -45,6 +48,9 @@ export function createApp(deps: AppDeps): Express {
     res.status(reason ? 503 : 200).json(reason ? { status: 'unavailable', reason } : { status: 'ready' });
   });
   app.get('/metrics', metricsHandler(deps.metrics, deps.logger, deps.metricsToken));
+
+  // Browsers on the listed origins may call the API (GraphQL and the REST routes); others get no CORS headers.
+  if (deps.corsOrigins.length > 0) app.use(['/graphql', '/v1', '/v2'], cors(corsOptions(deps.corsOrigins)));
 
   app.use(
     '/graphql',
@@ -93,3 +99,14 @@ function bodyErrorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 const isGraphQLPath = (req: Request) => req.path.startsWith('/graphql') || req.baseUrl.startsWith('/graphql');
+
+function corsOptions(origins: string[]): CorsOptions {
+  return {
+    origin: origins,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    // What the API reads; the token travels in Authorization, never in a cookie (no credentials mode needed).
+    allowedHeaders: ['authorization', 'content-type', 'dj-client', 'apollo-require-preflight', 'x-apollo-operation-name'],
+    exposedHeaders: ['location', 'retry-after', 'deprecation', 'link'],
+    maxAge: 600,
+  };
+}
