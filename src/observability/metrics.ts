@@ -11,7 +11,7 @@
 import { bearerToken, tokensEqual } from '../auth/tokens';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { RequestHandler } from 'express';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SettledExport } from '../dispatch/sql/settle-attempts';
 import { EXPORT_STATES, type ExportState } from '../domain/statuses';
 import type { Logger } from '../logger';
@@ -50,6 +50,34 @@ export class Metrics {
     buckets: SEND_DURATION_BUCKETS,
     registers: [this.registry],
   });
+  // Per job and per connection, so an alert can name the one failing partner. The labels are ids: bounded by the
+  // number of jobs and connections, never by orders; a deleted job's series stay until the process restarts.
+  private readonly jobAttempts = new Counter({
+    name: 'jobout_job_attempts_total',
+    help: 'Attempts this instance sent and recorded, by job and outcome',
+    labelNames: ['job_id', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly jobSendDuration = new Histogram({
+    name: 'jobout_job_send_duration_seconds',
+    help: 'Duration of an attempt, by job',
+    labelNames: ['job_id'],
+    buckets: SEND_DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly connectionAttempts = new Counter({
+    name: 'jobout_connection_attempts_total',
+    help: 'Attempts this instance sent and recorded, by client connection and outcome',
+    labelNames: ['connection_id', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly connectionSendDuration = new Histogram({
+    name: 'jobout_connection_send_duration_seconds',
+    help: 'Duration of an attempt, by client connection',
+    labelNames: ['connection_id'],
+    buckets: SEND_DURATION_BUCKETS,
+    registers: [this.registry],
+  });
   private readonly outboxLag = new Gauge({
     name: 'jobout_outbox_lag_seconds',
     help: 'Age of the oldest status change not yet turned into exports; 0 when there is none',
@@ -64,12 +92,24 @@ export class Metrics {
   constructor(private readonly orm: MikroORM) {
     // Every series exists from the start, so a rate() over a fresh instance is 0 rather than absent.
     for (const outcome of OUTCOMES) this.attempts.inc({ outcome }, 0);
+    // CPU, memory, event loop lag, GC, handles: the process's own health, next to the exports'.
+    collectDefaultMetrics({ register: this.registry, prefix: 'jobout_' });
   }
 
   recordSettled(settled: SettledExport[]): void {
     for (const attempt of settled) {
-      this.attempts.inc({ outcome: attempt.state === 'SUCCEEDED' ? 'succeeded' : 'failed' });
-      this.sendDuration.observe(attempt.durationMs / 1000);
+      const outcome = attempt.state === 'SUCCEEDED' ? 'succeeded' : 'failed';
+      const seconds = attempt.durationMs / 1000;
+      this.attempts.inc({ outcome });
+      this.sendDuration.observe(seconds);
+      if (attempt.jobId !== null) {
+        this.jobAttempts.inc({ job_id: attempt.jobId, outcome });
+        this.jobSendDuration.observe({ job_id: attempt.jobId }, seconds);
+      }
+      if (attempt.connectionId !== null) {
+        this.connectionAttempts.inc({ connection_id: attempt.connectionId, outcome });
+        this.connectionSendDuration.observe({ connection_id: attempt.connectionId }, seconds);
+      }
     }
   }
 

@@ -7,6 +7,8 @@ import { waitFor } from '../support/wait';
 
 let t: TestGateway;
 let sink: HttpSink;
+let jobId: string;
+let connectionId: string;
 
 const insertOrder = (reference: string) => t.db.query(`insert into order_logistic (reference, status) values ($1, 'ORDER_CREATED')`, [reference]);
 const stateOf = async (reference: string) => (await t.db.query<{ state: string }>('select state from export where object_reference = $1', [reference]))[0]?.state;
@@ -27,8 +29,8 @@ function sample(text: string, series: string): number | undefined {
 beforeAll(async () => {
   t = await startTestGateway();
   sink = await startHttpSink();
-  const connectionId = await createConnection(t, 'Sink', sink.url);
-  await createJob(t, jobInput(connectionId, { name: 'Created orders', triggerStatuses: ['ORDER_CREATED'] }));
+  connectionId = await createConnection(t, 'Sink', sink.url);
+  jobId = (await createJob(t, jobInput(connectionId, { name: 'Created orders', triggerStatuses: ['ORDER_CREATED'] }))).id;
 });
 afterAll(async () => {
   await t?.close();
@@ -59,6 +61,18 @@ describe('GET /metrics', () => {
     expect(seconds).toBeGreaterThan(0);
     expect(seconds).toBeLessThan(10); // the attempt deadline
     expect(sample(text, 'jobout_send_duration_seconds_bucket{le="+Inf"}')).toBe(1);
+    // per job and per connection, so an alert can name the failing partner
+    expect(sample(text, `jobout_job_attempts_total{job_id="${jobId}",outcome="succeeded"}`)).toBe(1);
+    expect(sample(text, `jobout_job_send_duration_seconds_count{job_id="${jobId}"}`)).toBe(1);
+    expect(sample(text, `jobout_connection_attempts_total{connection_id="${connectionId}",outcome="succeeded"}`)).toBe(1);
+    expect(sample(text, `jobout_connection_send_duration_seconds_count{connection_id="${connectionId}"}`)).toBe(1);
+  });
+
+  it("reports the process's own health: CPU, memory, event loop", async () => {
+    const text = await scrape();
+    for (const name of ['jobout_process_cpu_user_seconds_total', 'jobout_process_resident_memory_bytes', 'jobout_nodejs_eventloop_lag_seconds']) {
+      expect(sample(text, name)).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('reports a failed attempt, a due retry and the age of unprocessed status changes', async () => {

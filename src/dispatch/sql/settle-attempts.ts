@@ -36,6 +36,8 @@ export interface SettledExport {
   supplierExternalId: string | null;
   /** The job's owner stores (ids; empty: global), which decide with the supplier who may see the result. */
   jobStoreIds: string[];
+  /** The job's connection now (null once the job is deleted): metrics count attempts per connection. */
+  connectionId: string | null;
   /** Of the attempt just settled (the result feed and the metrics report it). */
   httpStatus: number | null;
   error: string | null;
@@ -70,6 +72,7 @@ const SETTLE_SQL = prepared('jobout_settle_attempts', `
   )
   select id, state, attempts, next_attempt_at, job_id, job_name, object_type, object_reference, trigger_status,
          supplier_external_id, (select j.store_ids::text[] from export_job j where j.id = settled.job_id) as job_store_ids,
+         (select j.client_connection_id from export_job j where j.id = settled.job_id) as connection_id,
          http_status, error, duration_ms, occurred_at from settled`);
 
 type Row = Record<string, any>;
@@ -109,6 +112,7 @@ export function settledExport(row: Row): SettledExport {
     triggerStatus: row.trigger_status,
     supplierExternalId: row.supplier_external_id,
     jobStoreIds: row.job_store_ids ?? [],
+    connectionId: row.connection_id ?? null,
     httpStatus: row.http_status,
     error: row.error,
     durationMs: row.duration_ms,
