@@ -32,6 +32,21 @@ export class Authenticator {
     private readonly throttle: FailedAuthThrottle,
   ) {}
 
+  /**
+   * A token set by configuration (JOBOUT_METRICS_TOKEN), under the same throttle as operators' tokens: true when
+   * `authorization` carries it.
+   */
+  checkConfiguredToken(authorization: string | undefined, expected: string, address: string): boolean {
+    const retryAfter = this.throttle.retryAfterSeconds(address);
+    if (retryAfter > 0) throw new TooManyRequestsError(`Too many refused tokens from this address; try again in ${retryAfter} s`, retryAfter);
+    const token = bearerToken(authorization);
+    if (token === undefined) return false;
+    this.throttle.attempt(address);
+    if (!tokensEqual(token, expected)) return false;
+    this.throttle.succeeded(address);
+    return true;
+  }
+
   /** `address`: the caller's, for the failed-authentication throttle. */
   async authenticate(em: EntityManager, authorization: string | undefined, address: string): Promise<Principal> {
     const retryAfter = this.throttle.retryAfterSeconds(address);
@@ -39,11 +54,10 @@ export class Authenticator {
     const token = bearerToken(authorization);
     if (token === undefined) throw new DomainError('UNAUTHENTICATED', 'Missing bearer token (Authorization: Bearer <token>)');
     if (tokensEqual(token, this.adminToken)) return ADMINISTRATOR;
+    this.throttle.attempt(address); // before the lookup: parallel guesses are counted at once
     const [operator] = await activeOperator(em, { tokenHash: hashToken(token) });
-    if (!operator) {
-      this.throttle.failed(address);
-      throw new DomainError('UNAUTHENTICATED', REFUSED_TOKEN_MESSAGE);
-    }
+    if (!operator) throw new DomainError('UNAUTHENTICATED', REFUSED_TOKEN_MESSAGE);
+    this.throttle.succeeded(address);
     return principalOf(operator);
   }
 }

@@ -51,6 +51,8 @@ export function buildTargetUrl(baseUrl: string, path: string, queryParams: reado
     throw invalidTarget('the connection base URL is not an absolute URL');
   }
   if (!ALLOWED_PROTOCOLS.has(url.protocol)) throw invalidTarget(`the connection base URL scheme ${url.protocol} is not http or https`);
+  // URL parsing keeps %2f and %5c as they are, but a partner that decodes before it normalises would not.
+  if (/%(2e|2f|5c)|\\/i.test(path)) throw invalidTarget('the job path holds an encoded ".", "/" or "\\", or a "\\"');
   if (url.username || url.password) throw invalidTarget('the connection base URL carries credentials');
   url.hash = '';
 

@@ -9,7 +9,7 @@ import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, typ
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Server } from 'node:http';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/authenticator';
 import { addressOf } from '../auth/failed-auth-throttle';
 import { bearerToken, hashToken } from '../auth/tokens';
@@ -50,13 +50,19 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
   // A message over 1 MiB closes the socket (1009) before it is parsed, as the HTTP body limit does for POSTs.
   const wsServer = new WebSocketServer({ server: deps.httpServer, path: GRAPHQL_PATH, maxPayload: MAX_MESSAGE_BYTES });
   const limits = new SocketLimits();
-  // ws closes an oversized message's socket with 1009 and emits the error; graphql-ws would print it to the console
-  // as an internal error, which any client could then fill the console with. Registered before graphql-ws's handler.
+  // ws closes the socket of a client that breaks the protocol (a message over 1 MiB: 1009; bad UTF-8, no mask, ...)
+  // and emits the error; graphql-ws would print each to the console as an internal error, which any client could
+  // then fill the console with. Registered before graphql-ws's handler.
   wsServer.on('connection', (socket) => {
     const emit = socket.emit.bind(socket);
     socket.emit = ((event: string | symbol, ...args: unknown[]) =>
-      event === 'error' && (args[0] as { code?: string } | undefined)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? true : emit(event, ...args)) as typeof socket.emit;
+      event === 'error' && String((args[0] as { code?: unknown } | undefined)?.code).startsWith('WS_ERR_') ? true : emit(event, ...args)) as typeof socket.emit;
   });
+  /** A failure of ours during the handshake or an operation: logged (redacted) here, the client told only that. */
+  const internalFailure = (socket: WebSocket, error: unknown, what: string) => {
+    deps.logger.error(`graphql-ws ${what} failed`, { error });
+    socket.close(CloseCode.InternalServerError, 'Internal error');
+  };
   const formatError = createFormatError(deps.logger);
   const rules = [...specifiedRules, queryLimits({ production: deps.production })];
   // Errors without an original error are graphql-js's validation errors, or this server's refusals (which carry
@@ -78,6 +84,8 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
         try {
           const authorization = authorizationOf(ctx.connectionParams);
           const principal = await deps.authenticator.authenticate(deps.orm.em.fork(), authorization, addressOf(ctx.extra.request.socket));
+          // Closed while its token was checked: tracking it now would hold a slot no 'close' event will ever free.
+          if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
           ctx.extra.identity = { principal, tokenHash: principal.builtIn ? undefined : hashToken(bearerToken(authorization)!) };
           if (!limits.admitSocket(principal.id, ctx.extra.socket)) {
             ctx.extra.socket.close(TOO_MANY, `At most ${MAX_SOCKETS_PER_PRINCIPAL} sockets per token`);
@@ -86,8 +94,8 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
           audit.track(ctx.extra.socket, ctx.extra.identity);
           return true;
         } catch (error) {
-          if (!(error instanceof DomainError)) throw error; // graphql-ws closes with 4500, details only outside production
-          ctx.extra.socket.close(error instanceof TooManyRequestsError ? TOO_MANY : CloseCode.Unauthorized, error.message);
+          if (error instanceof DomainError) ctx.extra.socket.close(error instanceof TooManyRequestsError ? TOO_MANY : CloseCode.Unauthorized, error.message);
+          else internalFailure(ctx.extra.socket, error, 'authentication');
           return false; // graphql-ws then closes with 4403, which ws ignores on a socket already closing
         }
       },
@@ -107,7 +115,14 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
       },
       // Every operation checks the socket's token again: one revoked or rotated runs nothing more.
       onSubscribe: async (ctx, id) => {
-        if (!(await audit.stillValid(ctx.extra.identity!))) {
+        let valid: boolean;
+        try {
+          valid = await audit.stillValid(ctx.extra.identity!);
+        } catch (error) {
+          internalFailure(ctx.extra.socket, error, 'token check');
+          return [new GraphQLError('Internal error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+        }
+        if (!valid) {
           ctx.extra.socket.close(CloseCode.Unauthorized, 'Token revoked, rotated or expired');
           return [new GraphQLError('Token revoked, rotated or expired', { extensions: { code: 'UNAUTHENTICATED' } })];
         }
@@ -118,7 +133,11 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
       },
       onComplete: (ctx, id) => limits.operationEnded(ctx.extra.socket, id),
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
-      onError: (_ctx, _id, _payload, errors) => format(errors),
+      // An operation refused after onSubscribe (invalid, too deep) never completes: its slot is freed here.
+      onError: (ctx, id, _payload, errors) => {
+        limits.operationEnded(ctx.extra.socket, id);
+        return format(errors);
+      },
     },
     wsServer,
   );

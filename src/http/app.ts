@@ -47,10 +47,14 @@ export function createApp(deps: AppDeps): Express {
     const reason = await deps.notReadyReason();
     res.status(reason ? 503 : 200).json(reason ? { status: 'unavailable', reason } : { status: 'ready' });
   });
-  app.get('/metrics', metricsHandler(deps.metrics, deps.logger, deps.metricsToken));
+  app.get('/metrics', metricsHandler(deps.metrics, deps.logger, { token: deps.metricsToken, authenticator: deps.authenticator }));
 
   // Browsers on the listed origins may call the API (GraphQL and the REST routes); others get no CORS headers.
-  if (deps.corsOrigins.length > 0) app.use(['/graphql', '/v1', '/v2'], cors(corsOptions(deps.corsOrigins)));
+  if (deps.corsOrigins.length > 0) {
+    const allowOrigin = cors(corsOptions(deps.corsOrigins));
+    // Only for a listed origin: the cors package adds its other headers to every preflight.
+    app.use(['/graphql', '/v1', '/v2'], (req, res, next) => (deps.corsOrigins.includes(req.headers.origin ?? '') ? allowOrigin(req, res, next) : next()));
+  }
 
   app.use(
     '/graphql',

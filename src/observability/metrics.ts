@@ -8,7 +8,9 @@
  * instance reports the same values (aggregate them with max, not sum). Counting exports by state scans the export
  * table; that is the price of an exact figure per scrape.
  */
-import { bearerToken, tokensEqual } from '../auth/tokens';
+import type { Authenticator } from '../auth/authenticator';
+import { addressOf } from '../auth/failed-auth-throttle';
+import { TooManyRequestsError } from '../domain/errors';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -132,12 +134,21 @@ export class Metrics {
  * `GET /metrics`. Its figures have no store dimension (CONTRACT §2a), and with `JOBOUT_METRICS_TOKEN` set it needs
  * that bearer token: volumes and failure counts of every store are nobody else's business.
  */
-export function metricsHandler(metrics: Metrics, logger: Logger, token: string | undefined): RequestHandler {
+export function metricsHandler(metrics: Metrics, logger: Logger, access: { token: string | undefined; authenticator: Authenticator }): RequestHandler {
   return async (req, res) => {
-    const given = bearerToken(req.headers.authorization);
-    if (token !== undefined && (given === undefined || !tokensEqual(given, token))) {
-      res.status(401).set('www-authenticate', 'Bearer realm="metrics"').type('text/plain').send('metrics need the bearer token of JOBOUT_METRICS_TOKEN\n');
-      return;
+    if (access.token !== undefined) {
+      let allowed: boolean;
+      try {
+        allowed = access.authenticator.checkConfiguredToken(req.headers.authorization, access.token, addressOf(req.socket));
+      } catch (error) {
+        if (!(error instanceof TooManyRequestsError)) throw error;
+        res.status(429).set('retry-after', String(error.retryAfterSeconds)).type('text/plain').send(`${error.message}\n`);
+        return;
+      }
+      if (!allowed) {
+        res.status(401).set('www-authenticate', 'Bearer realm="metrics"').type('text/plain').send('metrics need the bearer token of JOBOUT_METRICS_TOKEN\n');
+        return;
+      }
     }
     try {
       const body = await metrics.scrape();

@@ -38,9 +38,9 @@ describe('an allowed origin', () => {
 describe('another origin', () => {
   it('gets no CORS headers, on the preflight or the request', async () => {
     const response = await preflight('/graphql', 'https://evil.example');
-    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect([...response.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
     const request = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ query: '{ me { name } }' }) });
-    expect(request.headers.get('access-control-allow-origin')).toBeNull();
+    expect([...request.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
   });
 });
 

@@ -47,7 +47,7 @@ describe('a job path with an encoded dot, slash or backslash', () => {
       what: 'the attempt recorded',
     });
     const [attempt] = await t.db.query<{ error_class: string; error: string }>(`select a.error_class, a.error from export_attempt a join export e on e.id = a.export_id where e.object_reference = 'ESCAPE-1'`);
-    expect(attempt).toEqual({ error_class: 'OTHER', error: expect.stringContaining('leaves the connection base URL') });
+    expect(attempt).toEqual({ error_class: 'OTHER', error: expect.stringContaining('the job path holds an encoded') });
     expect(partner.requests.filter((request) => request.body.includes('ESCAPE-1'))).toEqual([]);
   });
 });

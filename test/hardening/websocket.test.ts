@@ -59,3 +59,19 @@ describe('one token', () => {
     }
   });
 });
+
+describe('operations refused after they were admitted', () => {
+  it('give their slot back: 100 invalid ones do not use up the token\'s subscriptions', async () => {
+    const token = await createOperator(t, 'READER', ['S'], 'invalid operations');
+    const feed = connectFeed(t.url, token);
+    try {
+      const invalid = Array.from({ length: 100 }, () => feed.subscribeRaw('subscription { noSuchField }'));
+      await waitFor(() => invalid.every((subscription) => subscription.errors.length > 0), { what: '100 refusals' });
+      const valid = feed.subscribe();
+      await waitFor(() => t.gateway.results.subscriberCount > 0, { what: 'the valid subscription admitted' });
+      expect(valid.errors).toEqual([]);
+    } finally {
+      await feed.close();
+    }
+  });
+});

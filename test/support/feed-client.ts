@@ -37,6 +37,8 @@ export interface FeedSubscription {
 
 export interface FeedClient {
   subscribe(variables?: { jobId?: string; objectType?: string }): FeedSubscription;
+  /** Any document, for tests of what the server refuses. */
+  subscribeRaw(query: string, variables?: Record<string, unknown>): FeedSubscription;
   /** Resolves with the close code once the socket has closed. */
   readonly closed: Promise<number>;
   /** Ends its subscriptions and closes the socket. */
@@ -59,9 +61,12 @@ export function connectFeed(baseUrl: string, token: string | undefined): FeedCli
   return {
     closed,
     subscribe(variables = {}) {
+      return this.subscribeRaw(EXPORT_RESULTS, variables);
+    },
+    subscribeRaw(query: string, variables: Record<string, unknown> = {}) {
       const subscription = { events: [] as ExportResult[], errors: [] as unknown[], completed: false };
       client.subscribe<{ exportResults: ExportResult }>(
-        { query: EXPORT_RESULTS, variables },
+        { query, variables },
         {
           next: (result) => {
             if (result.errors) subscription.errors.push(...result.errors);

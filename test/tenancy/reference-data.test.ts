@@ -58,6 +58,13 @@ describe('GET /metrics with JOBOUT_METRICS_TOKEN set', () => {
     expect(body).not.toMatch(/store|supplier/i); // no store dimension
   });
 
+  it('counts refused metrics tokens like refused operator tokens: 429 after 20 in a minute', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i += 1) statuses.push((await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer wrong-metrics-token-${i}` } })).status);
+    expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
   it('refuses a token too short to be safe at start', () => {
     expect(() => loadConfig({ JOBOUT_METRICS_TOKEN: 'short' })).toThrow(/JOBOUT_METRICS_TOKEN/);
   });
