@@ -5,7 +5,7 @@
  * same error formatting (domain codes kept, internal details logged under a correlation id and never sent).
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Server } from 'node:http';
@@ -18,7 +18,7 @@ import { DomainError, TooManyRequestsError } from '../domain/errors';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 import { createFormatError } from './errors';
-import { queryLimits } from './limits';
+import { PARSE_OPTIONS, queryLimits } from './limits';
 import { SocketAudit, type SocketIdentity } from './socket-audit';
 import { MAX_SOCKETS_PER_PRINCIPAL, MAX_SUBSCRIPTIONS_PER_PRINCIPAL, SocketLimits, TOO_MANY } from './socket-limits';
 
@@ -79,7 +79,6 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
     {
       schema: deps.schema,
       isProd: deps.production,
-      validate: (schema, document) => validate(schema, document, rules),
       onConnect: async (ctx) => {
         try {
           const authorization = authorizationOf(ctx.connectionParams);
@@ -114,7 +113,7 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
         };
       },
       // Every operation checks the socket's token again: one revoked or rotated runs nothing more.
-      onSubscribe: async (ctx, id) => {
+      onSubscribe: async (ctx, id, payload) => {
         let valid: boolean;
         try {
           valid = await audit.stillValid(ctx.extra.identity!);
@@ -129,7 +128,17 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
         if (!limits.admitOperation(ctx.extra.identity!.principal.id, ctx.extra.socket, id)) {
           return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_PRINCIPAL} subscriptions per token`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
         }
-        return undefined;
+        // Parsed here, with the token limit of HTTP requests: a document that fails is the client's error to read,
+        // not a closed socket and a line on the console.
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, PARSE_OPTIONS);
+        } catch (error) {
+          return [new GraphQLError(error instanceof GraphQLError ? error.message : 'Malformed document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const invalid = validate(deps.schema, document, rules);
+        if (invalid.length > 0) return [...invalid];
+        return { schema: deps.schema, document, variableValues: payload.variables, operationName: payload.operationName };
       },
       onComplete: (ctx, id) => limits.operationEnded(ctx.extra.socket, id),
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),

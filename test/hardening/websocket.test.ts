@@ -75,3 +75,21 @@ describe('operations refused after they were admitted', () => {
     }
   });
 });
+
+describe('a document sent over graphql-ws', () => {
+  it('is parsed with the token limit of HTTP: refused with GRAPHQL_PARSE_FAILED, the socket kept open', async () => {
+    const feed = connectFeed(t.url, ADMIN_TOKEN);
+    try {
+      const huge = feed.subscribeRaw(`subscription { ${Array.from({ length: 3_000 }, (_, i) => `a${i}: exportResults { exportId }`).join(' ')} }`);
+      const broken = feed.subscribeRaw('subscription { exportResults { ');
+      await waitFor(() => huge.errors.length > 0 && broken.errors.length > 0, { what: 'both refused' });
+      expect(huge.errors.flat()[0]).toMatchObject({ message: expect.stringContaining('5000 tokens'), extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+      expect(broken.errors.flat()[0]).toMatchObject({ extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+      const before = t.gateway.results.subscriberCount;
+      feed.subscribe();
+      await waitFor(() => t.gateway.results.subscriberCount > before, { what: 'a valid subscription on the same socket' });
+    } finally {
+      await feed.close();
+    }
+  });
+});
