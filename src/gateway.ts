@@ -98,7 +98,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     // The dispatcher's bookkeeping commits asynchronously on its own pool (see PoolSettings.dispatcher); API writes stay durable.
     const dispatchOrm = (parts.dispatchOrm = await openOrm(databaseUrl, { dispatcher: true }));
     const sender = (parts.sender = new Sender({ timeoutMs: config.httpTimeoutMs, allowPrivateTargets: config.allowPrivateTargets, userAgent: USER_AGENT }));
-    const metrics = new Metrics(orm);
+    const metrics = new Metrics(orm, Date.now);
     // Published on the dispatcher's pool too: a result notice is best effort and need not wait for a WAL flush.
     const results = (parts.results = new ResultsFeed(dispatchOrm, databaseUrl, logger));
     await results.start();

@@ -2,11 +2,15 @@
  * Prometheus metrics for `GET /metrics` (CONTRACT §1), on a registry of this instance's own rather than
  * prom-client's global one, so several gateways in one process (tests) do not clash.
  *
- * Two kinds: the attempt counter and the send duration histogram count what this instance sent (fed by each
+ * Two kinds: the attempt counters and the send duration histograms count what this instance sent (fed by each
  * settled batch; a late result from an instance that had lost its lease changed nothing and is not counted); the
- * gauges are read from the database at scrape time, in one round trip, and describe the whole cluster, so every
- * instance reports the same values (aggregate them with max, not sum). Counting exports by state scans the export
- * table; that is the price of an exact figure per scrape.
+ * gauges are read from the database and describe the whole cluster, so every instance reports the same values
+ * (aggregate them with max, not sum).
+ *
+ * The gauges of work in progress (PENDING, RETRY_SCHEDULED, SENDING, due retries, outbox lag) are read at every
+ * scrape: the partial indexes on due and leased exports hold only those rows, so that is cheap. Counting the
+ * finished exports (SUCCEEDED, FAILED, CANCELLED) scans the table, which grows without bound: they are counted at
+ * most once per FINISHED_COUNT_MAX_AGE_MS, and a scrape in between reports the last count.
  */
 import type { Authenticator } from '../auth/authenticator';
 import { addressOf } from '../auth/failed-auth-throttle';
@@ -23,14 +27,25 @@ export const SEND_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 
 const OUTCOMES = ['succeeded', 'failed'] as const;
 
-const SCRAPE_SQL = `
+/** How stale the counts of finished exports may be: one table scan a minute at most, however often scraped. */
+export const FINISHED_COUNT_MAX_AGE_MS = 60_000;
+
+const FINISHED_STATES: readonly ExportState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/** The state conditions match the partial indexes' predicates, so only rows in progress are read. */
+const IN_PROGRESS_SQL = `
   select
-    (select coalesce(json_object_agg(state, n), '{}') from (select state, count(*)::int as n from export group by state) s) as states,
+    (select coalesce(json_object_agg(state, n), '{}') from (
+       select state, count(*)::int as n from export where state in ('PENDING', 'RETRY_SCHEDULED') group by state
+       union all select 'SENDING', count(*)::int from export where state = 'SENDING') s) as states,
     -- the outbox holds only changes not yet recorded; the lowest id is (about) the oldest
     coalesce((select greatest(0, extract(epoch from now() - changed_at))::float8 from status_change order by id limit 1), 0) as outbox_lag,
     (select count(*)::int from export where state = 'RETRY_SCHEDULED' and next_attempt_at <= now()) as due_retries`;
 
-interface ScrapeRow {
+const FINISHED_SQL = `select coalesce(json_object_agg(state, n), '{}') as states from (
+  select state, count(*)::int as n from export where state in ('SUCCEEDED', 'FAILED', 'CANCELLED') group by state) s`;
+
+interface InProgressRow {
   /** json: the driver parses it. */
   states: Partial<Record<ExportState, number>>;
   outbox_lag: number;
@@ -91,7 +106,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(private readonly orm: MikroORM) {
+  /** The last count of finished exports, and when it was taken (by `now`); one count at a time. */
+  private finished: { states: Partial<Record<ExportState, number>>; at: number } | undefined;
+  private counting: Promise<void> | undefined;
+
+  constructor(
+    private readonly orm: MikroORM,
+    /** Milliseconds (`Date.now`): when the finished exports were last counted. */
+    private readonly now: () => number,
+  ) {
     // Every series exists from the start, so a rate() over a fresh instance is 0 rather than absent.
     for (const outcome of OUTCOMES) this.attempts.inc({ outcome }, 0);
     // CPU, memory, event loop lag, GC, handles: the process's own health, next to the exports'.
@@ -119,10 +142,24 @@ export class Metrics {
     return this.registry.contentType;
   }
 
-  /** The exposition text, with the database gauges read now. */
+  /** The counts of finished exports, taken again once older than FINISHED_COUNT_MAX_AGE_MS; concurrent scrapes share one count. */
+  private async finishedCounts(): Promise<Partial<Record<ExportState, number>>> {
+    if (this.finished === undefined || this.now() - this.finished.at >= FINISHED_COUNT_MAX_AGE_MS) {
+      this.counting ??= this.orm.em
+        .fork()
+        .execute<{ states: Partial<Record<ExportState, number>> }[]>(FINISHED_SQL)
+        .then(([row]) => void (this.finished = { states: row.states, at: this.now() }))
+        .finally(() => (this.counting = undefined));
+      await this.counting;
+    }
+    return this.finished!.states;
+  }
+
+  /** The exposition text, with the gauges of work in progress read now (see the module comment). */
   async scrape(): Promise<string> {
-    const [row] = await this.orm.em.fork().execute<ScrapeRow[]>(SCRAPE_SQL);
-    for (const state of EXPORT_STATES) this.exports.set({ state }, row.states[state] ?? 0);
+    const [row] = await this.orm.em.fork().execute<InProgressRow[]>(IN_PROGRESS_SQL);
+    const finished = await this.finishedCounts();
+    for (const state of EXPORT_STATES) this.exports.set({ state }, (FINISHED_STATES.includes(state) ? finished[state] : row.states[state]) ?? 0);
     this.outboxLag.set(Number(row.outbox_lag));
     this.dueRetries.set(row.due_retries);
     return this.registry.metrics();
