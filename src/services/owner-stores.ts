@@ -34,7 +34,7 @@ export function ownedBy(storeIds: string[]): object {
 }
 
 /** Whether the caller's stores cover all of `owned`'s owner stores (a global one: only an all-stores caller). */
-export function canWrite(scope: Scope, owned: Owned): boolean {
+function canWrite(scope: Scope, owned: Owned): boolean {
   const stores = storeFilter(scope);
   if (stores === undefined) return true;
   return owned.storeIds.length > 0 && owned.storeIds.every((id) => stores.includes(id));

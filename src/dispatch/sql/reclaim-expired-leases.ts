@@ -30,9 +30,8 @@ const RECLAIM_EXPIRED_LEASES_SQL = prepared('jobout_reclaim_expired_leases', `
     select x.id, x.attempts, x.claimed_at, now(), greatest(0, extract(epoch from now() - x.claimed_at) * 1000)::int, 'LEASE_EXPIRED', $2
     from expired x
   )
-  select r.*, (select j.store_ids::text[] from export_job j where j.id = r.job_id) as job_store_ids,
-         (select j.client_connection_id from export_job j where j.id = r.job_id) as connection_id
-  from reclaimed r`);
+  select r.*, j.store_ids::text[] as job_store_ids, j.client_connection_id as connection_id
+  from reclaimed r left join export_job j on j.id = r.job_id`);
 
 /** The reclaimed exports, shaped like settled ones: the result feed and the metrics report them alike. */
 export async function reclaimExpiredLeases(sql: SqlRunner, retry: RetryPolicy): Promise<SettledExport[]> {

@@ -70,10 +70,11 @@ const SETTLE_SQL = prepared('jobout_settle_attempts', `
     select r.export_id, r.attempt, r.started_at, r.finished_at, r.duration_ms, r.http_status, r.excerpt, r.error_class, r.error, true
     from r where r.export_id <> all (array(select id from settled))
   )
-  select id, state, attempts, next_attempt_at, job_id, job_name, object_type, object_reference, trigger_status,
-         supplier_external_id, (select j.store_ids::text[] from export_job j where j.id = settled.job_id) as job_store_ids,
-         (select j.client_connection_id from export_job j where j.id = settled.job_id) as connection_id,
-         http_status, error, duration_ms, occurred_at from settled`);
+  -- the job's owner stores and connection, looked up once per result (a deleted job: none)
+  select s.id, s.state, s.attempts, s.next_attempt_at, s.job_id, s.job_name, s.object_type, s.object_reference, s.trigger_status,
+         s.supplier_external_id, j.store_ids::text[] as job_store_ids, j.client_connection_id as connection_id,
+         s.http_status, s.error, s.duration_ms, s.occurred_at
+  from settled s left join export_job j on j.id = s.job_id`);
 
 type Row = Record<string, any>;
 
