@@ -42,6 +42,9 @@ const IN_PROGRESS_SQL = `
     coalesce((select greatest(0, extract(epoch from now() - changed_at))::float8 from status_change order by id limit 1), 0) as outbox_lag,
     (select count(*)::int from export where state = 'RETRY_SCHEDULED' and next_attempt_at <= now()) as due_retries`;
 
+/** Ids that may still label a series: jobs and connections that exist (small tables, read once a minute at most). */
+const LIVE_IDS_SQL = `select array(select id::text from export_job) as jobs, array(select id::text from client_connection) as connections`;
+
 const FINISHED_SQL = `select coalesce(json_object_agg(state, n), '{}') as states from (
   select state, count(*)::int as n from export where state in ('SUCCEEDED', 'FAILED', 'CANCELLED') group by state) s`;
 
@@ -68,7 +71,7 @@ export class Metrics {
     registers: [this.registry],
   });
   // Per job and per connection, so an alert can name the one failing partner. The labels are ids: bounded by the
-  // number of jobs and connections, never by orders; a deleted job's series stay until the process restarts.
+  // number of jobs and connections, never by orders; the series of deleted ones are dropped (pruneDeleted).
   private readonly jobAttempts = new Counter({
     name: 'jobout_job_attempts_total',
     help: 'Attempts this instance sent and recorded, by job and outcome',
@@ -148,11 +151,23 @@ export class Metrics {
       this.counting ??= this.orm.em
         .fork()
         .execute<{ states: Partial<Record<ExportState, number>> }[]>(FINISHED_SQL)
-        .then(([row]) => void (this.finished = { states: row.states, at: this.now() }))
+        .then(async ([row]) => {
+          this.finished = { states: row.states, at: this.now() };
+          await this.pruneDeleted();
+        })
         .finally(() => (this.counting = undefined));
       await this.counting;
     }
     return this.finished!.states;
+  }
+
+  /** Drops the per-job and per-connection series of jobs and connections deleted since, so their number stays bounded. */
+  private async pruneDeleted(): Promise<void> {
+    const [live] = await this.orm.em.fork().execute<{ jobs: string[]; connections: string[] }[]>(LIVE_IDS_SQL);
+    const jobs = new Set(live.jobs);
+    const connections = new Set(live.connections);
+    for (const metric of [this.jobAttempts, this.jobSendDuration]) await removeSeriesWhere(metric, (labels) => !jobs.has(String(labels.job_id)));
+    for (const metric of [this.connectionAttempts, this.connectionSendDuration]) await removeSeriesWhere(metric, (labels) => !connections.has(String(labels.connection_id)));
   }
 
   /** The exposition text, with the gauges of work in progress read now (see the module comment). */
@@ -166,7 +181,22 @@ export class Metrics {
   }
 }
 
-/** `GET /metrics`: no auth (CONTRACT §1); 503 when the database cannot answer, rather than stale gauges. */
+type Labels = Record<string, string | number | undefined>;
+
+/** Removes every series of the metric whose labels match (a histogram's buckets, sum and count go together). */
+async function removeSeriesWhere(metric: Counter<string> | Histogram<string>, matches: (labels: Labels) => boolean): Promise<void> {
+  const { values } = await metric.get();
+  const seen = new Set<string>();
+  for (const { labels } of values) {
+    const own: Labels = { ...labels };
+    delete own.le;
+    const key = JSON.stringify(own);
+    if (seen.has(key) || !matches(own)) continue;
+    seen.add(key);
+    metric.remove(own as Record<string, string>);
+  }
+}
+
 /**
  * `GET /metrics`. Its figures have no store dimension (CONTRACT §2a), and with `JOBOUT_METRICS_TOKEN` set it needs
  * that bearer token: volumes and failure counts of every store are nobody else's business.

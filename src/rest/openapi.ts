@@ -40,14 +40,6 @@ const schemas: Record<string, JsonObject> = {
     path: { type: 'string', description: 'Appended to the client connection base URL; starts with "/"' },
     queryParams: { type: 'array', items: ref('QueryParam') },
   }),
-  ApiCallInput: object(
-    {
-      httpMethod: { type: 'string', enum: [...HTTP_METHODS] },
-      path: { type: 'string', minLength: 1, maxLength: 2000, pattern: '^/', description: 'Appended to the client connection base URL; starts with "/", no "?", "#", ".." or spaces' },
-      queryParams: { type: 'array', maxItems: 50, items: ref('QueryParam'), default: [] },
-    },
-    ['httpMethod', 'path'],
-  ),
   MappingEntry: object({
     source: { type: 'string', minLength: 1, maxLength: 200, description: 'A field of the object, e.g. "reference" or "orderLines[].gtin"' },
     target: { type: 'string', minLength: 1, maxLength: 500, description: 'Where it goes in the body, e.g. "orderNumber" or "lines[].ean"' },
@@ -76,52 +68,12 @@ const schemas: Record<string, JsonObject> = {
     }),
     description: 'An export job',
   },
-  ExportJobInput: {
-    ...object(
-      {
-        name: { type: 'string', minLength: 1, maxLength: 255, description: 'Unique among the export jobs of the same owner stores' },
-        storeExternalIds: {
-          type: 'array',
-          maxItems: 1000,
-          items: externalId,
-          description: "Owner stores, each visible to the caller. Omitted: the caller's stores on POST, unchanged on PUT. Empty: a global job (all-stores operators only).",
-        },
-        exportMethod: { type: 'string', enum: ['API_CLIENT'], default: 'API_CLIENT' },
-        objectType: ref('ObjectType'),
-        clientConnectionId: uuid,
-        triggerStatuses: {
-          type: 'array',
-          minItems: 1,
-          maxItems: 32,
-          items: { type: 'string', enum: [...ORDER_STATUSES, ...INCIDENT_STATUSES, ON_HOLD_ALIAS] },
-          description: `Statuses of objectType; ${ON_HOLD_ALIAS} is accepted for ORDER_DRAFT_ON_HOLD`,
-        },
-        allowMultipleExports: { type: 'boolean', default: false, description: 'Only for ORDER jobs with ORDER_DRAFT_ON_HOLD among their trigger statuses' },
-        apiCall: { ...ref('ApiCallInput'), description: 'Exactly one API call (an array is refused)' },
-        mapping: { type: 'array', items: ref('MappingEntry'), default: [], description: 'Empty: the documented payload is sent' },
-        includeCustomFields: { type: 'boolean', default: false },
-        supplierExternalIds: { type: 'array', maxItems: 1000, items: externalId, default: [], description: 'Supplier external ids; absent or empty = every supplier' },
-        suppliers: {
-          not: {},
-          deprecated: true,
-          description: 'Removed in v3.113: sending it is a 400 with code SUPPLIERS_FIELD_REMOVED. Use supplierExternalIds.',
-        },
-        ...Object.fromEntries(READ_ONLY_FIELDS.map((field): [string, JsonObject] => [field, { readOnly: true, description: 'Read-only; ignored when echoed back from a GET' }])),
-      },
-      ['name', 'objectType', 'clientConnectionId', 'triggerStatuses', 'apiCall'],
-    ),
-    description:
-      'A whole export job (POST and PUT). PUT is a full replacement: omitted optional fields return to their defaults, except storeExternalIds, which stays as it is. Unknown fields are refused.',
-  },
   ExportJobPage: object({
     content: { type: 'array', items: ref('ExportJob') },
     number: { type: 'integer', minimum: 0, description: '0-based page number' },
     size: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE },
     totalElements: { type: 'integer', minimum: 0 },
     totalPages: { type: 'integer', minimum: 0 },
-  }),
-  SupplierChange: object({
-    supplierExternalIds: { type: 'array', minItems: 1, maxItems: MAX_SUPPLIER_CHANGE, items: externalId },
   }),
   FieldError: object({ field: { type: 'string', description: 'Path of the field in the request, e.g. apiCall.httpMethod' }, message: { type: 'string' } }),
   Problem: {
@@ -139,6 +91,67 @@ const schemas: Record<string, JsonObject> = {
     ),
     description: 'RFC 9457 problem details',
   },
+};
+
+/**
+ * Request bodies live under components.requestBodies, not components.schemas: generators such as openapi-typescript
+ * read a `default` in a shared schema as "always present" (right for responses), but as "may be omitted" in a
+ * request body, which is what a default means for a client sending one.
+ */
+const apiCallInput: JsonObject = object(
+  {
+    httpMethod: { type: 'string', enum: [...HTTP_METHODS] },
+    path: { type: 'string', minLength: 1, maxLength: 2000, pattern: '^/', description: 'Appended to the client connection base URL; starts with "/", no "?", "#", ".." or spaces' },
+    queryParams: { type: 'array', maxItems: 50, items: ref('QueryParam'), default: [] },
+  },
+  ['httpMethod', 'path'],
+);
+
+const exportJobInput: JsonObject = {
+  ...object(
+    {
+      name: { type: 'string', minLength: 1, maxLength: 255, description: 'Unique among the export jobs of the same owner stores' },
+      storeExternalIds: {
+        type: 'array',
+        maxItems: 1000,
+        items: externalId,
+        description: "Owner stores, each visible to the caller. Omitted: the caller's stores on POST, unchanged on PUT. Empty: a global job (all-stores operators only).",
+      },
+      exportMethod: { type: 'string', enum: ['API_CLIENT'], default: 'API_CLIENT' },
+      objectType: ref('ObjectType'),
+      clientConnectionId: uuid,
+      triggerStatuses: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 32,
+        items: { type: 'string', enum: [...ORDER_STATUSES, ...INCIDENT_STATUSES, ON_HOLD_ALIAS] },
+        description: `Statuses of objectType; ${ON_HOLD_ALIAS} is accepted for ORDER_DRAFT_ON_HOLD`,
+      },
+      allowMultipleExports: { type: 'boolean', default: false, description: 'Only for ORDER jobs with ORDER_DRAFT_ON_HOLD among their trigger statuses' },
+      apiCall: { ...apiCallInput, description: 'Exactly one API call (an array is refused)' },
+      mapping: { type: 'array', items: ref('MappingEntry'), default: [], description: 'Empty: the documented payload is sent' },
+      includeCustomFields: { type: 'boolean', default: false },
+      supplierExternalIds: { type: 'array', maxItems: 1000, items: externalId, default: [], description: 'Supplier external ids; absent or empty = every supplier' },
+      suppliers: {
+        not: {},
+        deprecated: true,
+        description: 'Removed in v3.113: sending it is a 400 with code SUPPLIERS_FIELD_REMOVED. Use supplierExternalIds.',
+      },
+      ...Object.fromEntries(READ_ONLY_FIELDS.map((field): [string, JsonObject] => [field, { readOnly: true, description: 'Read-only; ignored when echoed back from a GET' }])),
+    },
+    ['name', 'objectType', 'clientConnectionId', 'triggerStatuses', 'apiCall'],
+  ),
+  description:
+    'A whole export job (POST and PUT). PUT is a full replacement: omitted optional fields return to their defaults, except storeExternalIds, which stays as it is. Unknown fields are refused.',
+};
+
+const supplierChange: JsonObject = object({
+  supplierExternalIds: { type: 'array', minItems: 1, maxItems: MAX_SUPPLIER_CHANGE, items: externalId },
+});
+
+const requestBodies: Record<string, JsonObject> = {
+  ExportJob: { required: true, description: 'A whole export job', content: json(exportJobInput) },
+  SupplierChange: { required: true, description: 'Supplier external ids to add or remove', content: json(supplierChange) },
 };
 
 const problemResponse = (description: string, headers?: JsonObject): JsonObject => ({
@@ -191,19 +204,21 @@ const listParameters: JsonObject[] = [
   },
 ];
 
-const jobBody: JsonObject = { required: true, content: json(ref('ExportJobInput')) };
-const supplierBody: JsonObject = { required: true, content: json(ref('SupplierChange')) };
+const jobBody: JsonObject = { $ref: '#/components/requestBodies/ExportJob' };
+const supplierBody: JsonObject = { $ref: '#/components/requestBodies/SupplierChange' };
 const jobResponse = (description: string, headers?: JsonObject): JsonObject => ({ description, ...(headers ? { headers } : {}), content: json(ref('ExportJob')) });
 const common = { '401': response('Unauthorized'), '403': response('Forbidden'), '429': response('TooManyRequests'), '500': response('InternalError') };
 
 const operations: Record<OperationId, JsonObject> = {
   'ADM-JOBOUT-550': {
     summary: 'List export jobs',
+    description: 'A page of the export jobs the caller may see (those of its stores, and global ones), sorted by the sort parameter. Filters combine with AND.',
     parameters: listParameters,
     responses: { '200': { description: 'A page of jobs', content: json(ref('ExportJobPage')) }, '400': response('BadRequest'), ...common },
   },
   'ADM-JOBOUT-500': {
     summary: 'Get an export job (deprecated: use ADM-JOBOUT-501)',
+    description: 'The same answer as ADM-JOBOUT-501, with Deprecation and Link headers pointing at it. A job the caller may not see answers 404 like an unknown id.',
     deprecated: true,
     parameters: [parameter('JobOutId')],
     responses: {
@@ -218,11 +233,13 @@ const operations: Record<OperationId, JsonObject> = {
   },
   'ADM-JOBOUT-501': {
     summary: 'Get an export job',
+    description: 'One export job by id. A job the caller may not see answers 404 like an unknown id.',
     parameters: [parameter('Id')],
     responses: { '200': jobResponse('The job'), '400': response('BadRequest'), '404': response('NotFound'), ...common },
   },
   'ADM-JOBOUT-100': {
     summary: 'Create an export job',
+    description: 'Creates the job and answers it with its Location. Every rule broken is listed in the 400 problem, one entry per field; nothing is created then.',
     requestBody: jobBody,
     responses: {
       '201': jobResponse('The job', { Location: { required: true, schema: { type: 'string' }, description: '/v2/mapper/jobout/{id}' } }),
@@ -235,6 +252,7 @@ const operations: Record<OperationId, JsonObject> = {
   },
   'ADM-JOBOUT-201': {
     summary: 'Replace an export job (full replacement)',
+    description: 'Replaces every field of the job: optional fields left out return to their defaults, except storeExternalIds, which stays. Takes effect for the next status change; exports already recorded are unaffected.',
     parameters: [parameter('JobOutId')],
     requestBody: jobBody,
     responses: {
@@ -249,6 +267,7 @@ const operations: Record<OperationId, JsonObject> = {
   },
   'ADM-JOBOUT-301': {
     summary: 'Delete an export job (irreversible)',
+    description: 'Deletes the job and cancels its exports that were not sent yet.',
     parameters: [parameter('JobOutId')],
     responses: { '204': { description: 'Deleted' }, '400': response('BadRequest'), '404': response('NotFound'), '409': response('Conflict'), ...common },
   },
@@ -303,15 +322,20 @@ export function openApiDocument(): JsonObject {
     info: {
       title: 'Jobout REST API',
       version: '1.0.0',
+      license: { name: 'MIT', identifier: 'MIT' },
+      contact: { name: 'Jobout maintainers' },
       description:
         'Export job routes for back-office integrations. Every route needs Authorization: Bearer <token> (401 otherwise) and the header dj-client: OPERATOR (403 otherwise); READER operators may only read. Errors are application/problem+json.',
     },
+    // Relative: every Jobout instance serves this document about itself, whatever host or proxy it is reached by.
+    servers: [{ url: '/', description: 'The Jobout instance serving this document' }],
     tags: [{ name: 'jobout', description: 'Export jobs' }],
     security: [{ bearerAuth: [] }],
     paths: paths(),
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The administrator token or an operator token' } },
       schemas,
+      requestBodies,
       responses,
       parameters,
     },

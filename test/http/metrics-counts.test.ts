@@ -53,3 +53,31 @@ describe('the export gauges', () => {
     expect([gauge(text, 'SUCCEEDED'), gauge(text, 'FAILED'), gauge(text, 'PENDING'), gauge(text, 'SENDING')]).toEqual([2, 1, 1, 1]);
   });
 });
+
+describe('the per-job and per-connection series', () => {
+  const settled = (jobId: string, connectionId: string) => ({ state: 'SUCCEEDED', durationMs: 20, jobId, connectionId }) as never;
+  const seriesOf = (text: string, id: string) => text.split('\n').filter((line) => line.includes(`"${id}"`));
+
+  it('of deleted jobs and connections are dropped at the next count, those of live ones kept', async () => {
+    const [{ id: connection }] = await db.query<{ id: string }>(`insert into client_connection (name, base_url) values ('Metrics ERP', 'http://erp.test') returning id`);
+    const [{ id: job }] = await db.query<{ id: string }>(
+      `insert into export_job (name, object_type, client_connection_id, trigger_statuses, http_method, path) values ('Metrics job', 'ORDER', $1, '{SHIPPED}', 'POST', '/o') returning id`,
+      [connection],
+    );
+    const deletedJob = '00000000-0000-4000-8000-00000000dead';
+    const deletedConnection = '00000000-0000-4000-8000-00000000dea0';
+    const metrics = new Metrics(orm, () => clock.now);
+    await metrics.scrape(); // the first count
+    metrics.recordSettled([settled(job, connection), settled(deletedJob, deletedConnection)]);
+    let text = await metrics.scrape();
+    expect(seriesOf(text, deletedJob).length).toBeGreaterThan(0);
+    expect(seriesOf(text, deletedConnection).length).toBeGreaterThan(0);
+
+    clock.now += FINISHED_COUNT_MAX_AGE_MS;
+    text = await metrics.scrape();
+    expect(seriesOf(text, deletedJob)).toEqual([]);
+    expect(seriesOf(text, deletedConnection)).toEqual([]);
+    expect(seriesOf(text, job)).toEqual(expect.arrayContaining([`jobout_job_attempts_total{job_id="${job}",outcome="succeeded"} 1`, `jobout_job_send_duration_seconds_count{job_id="${job}"} 1`]));
+    expect(seriesOf(text, connection)).toContain(`jobout_connection_attempts_total{connection_id="${connection}",outcome="succeeded"} 1`);
+  });
+});
