@@ -33,6 +33,7 @@ import { Metrics } from './observability/metrics';
 import { createServices } from './services';
 import { sealStoredHeaders } from './services/seal-stored-headers';
 import { USER_AGENT } from './version';
+import { defaultConsoleDir } from './http/console';
 
 export interface Gateway {
   url: string;
@@ -93,7 +94,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const secrets = new SecretBox(resolveSecretKey(config, log));
     const sealedHeaders = await sealStoredHeaders(orm.em.fork(), secrets);
     if (sealedHeaders > 0) logger.info('sealed sensitive header values stored in clear', { connections: sealedHeaders });
-    const services = createServices({ secrets, allowPrivateTargets: config.allowPrivateTargets });
+    const services = createServices({ secrets, allowPrivateTargets: config.allowPrivateTargets, httpTimeoutMs: config.httpTimeoutMs, userAgent: USER_AGENT });
 
     // The dispatcher's bookkeeping commits asynchronously on its own pool (see PoolSettings.dispatcher); API writes stay durable.
     const dispatchOrm = (parts.dispatchOrm = await openOrm(databaseUrl, { dispatcher: true }));
@@ -134,6 +135,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       metrics,
       metricsToken: config.metricsToken,
       corsOrigins: config.corsOrigins,
+      consoleDir: defaultConsoleDir(),
       notReadyReason: async () => {
         if (stopping) return 'shutting down';
         if (!listener.connected) return 'listener disconnected';

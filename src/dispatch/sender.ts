@@ -3,13 +3,13 @@
  * it is given, neither the stored connection nor the partner's answer:
  *
  * - one overall deadline per attempt, connect to last byte, the OAuth token fetch included; when it passes the
- *   request is aborted and its socket destroyed (`attempt-deadline.ts`);
+ *   request is aborted and its socket destroyed (`net/attempt-deadline.ts`);
  * - the SSRF guard sits in the connector, on the address actually dialled, for the target and the token URL
  *   alike (`net/guarded-connector.ts`), unless private targets are explicitly allowed;
  * - redirects are never followed (undici's `request` does not follow them): a 3xx is `rejected` with its status;
- * - at most RESPONSE_EXCERPT_BYTES of the response are read, then the body is destroyed (`bounded-body.ts`);
- * - failures are classified by error code, never by message (`error-class.ts`), and every credential of the
- *   attempt is masked in what is returned (`redaction.ts`).
+ * - at most RESPONSE_EXCERPT_BYTES of the response are read, then the body is destroyed (`net/bounded-body.ts`);
+ * - failures are classified by error code, never by message (`net/error-class.ts`), and every credential of the
+ *   attempt is masked in what is returned (`net/redaction.ts`).
  *
  * `send` never throws and never retries: a failed attempt is recorded and rescheduled by the dispatcher, which
  * is also where concurrency is bounded. Requests go through the undici Agent's `request` with an origin and a
@@ -17,15 +17,16 @@
  * about half again of a bare undici Pool loop, and several times cheaper than `fetch`.
  */
 import { Agent } from 'undici';
-import { createGuardedConnector } from '../net/guarded-connector';
-import { AttemptDeadline } from './attempt-deadline';
-import { decodeExcerpt, readAtMost } from './bounded-body';
-import { classifyError, errorCodes, type ErrorClass } from './error-class';
-import { isOAuth, OAuthTokens, requestToken, type OAuthSettings } from './oauth-tokens';
-import { isCredentialHeader, redact } from './redaction';
+import { AttemptDeadline } from '../net/attempt-deadline';
+import { decodeExcerpt, readAtMost } from '../net/bounded-body';
+import { classifyError, errorText, type ErrorClass } from '../net/error-class';
+import { createOutboundConnector } from '../net/guarded-connector';
+import { isOAuth, requestToken, type OAuthSettings } from '../net/oauth-token-request';
+import { isCredentialHeader, redact } from '../net/redaction';
+import { OAuthTokens } from './oauth-tokens';
 import { buildHeaders, buildTargetUrl, type HeaderMap } from './request-shape';
 
-export type { ErrorClass } from './error-class';
+export type { ErrorClass } from '../net/error-class';
 
 export interface ConnectionTarget {
   id: string;
@@ -91,15 +92,6 @@ function credentialsOf(connection: ConnectionTarget): string[] {
   return [connection.auth.clientSecret ?? '', connection.auth.password ?? '', ...fromHeaders];
 }
 
-function errorText(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  // Node's multi-address connect reports an AggregateError whose own message may be empty.
-  const members = error instanceof AggregateError ? error.errors.filter((member) => member instanceof Error) : [];
-  const message = error.message || members.map((member: Error) => member.message).join('; ') || error.name;
-  const code = errorCodes(error)[0];
-  return code && !message.includes(code) ? `${code}: ${message}` : message;
-}
-
 interface Target {
   origin: string;
   path: string;
@@ -113,9 +105,8 @@ export class Sender {
 
   constructor(private readonly options: SenderOptions) {
     // undici's connect timer is only a backstop; the attempt deadline is what ends an attempt.
-    const connect = { timeout: options.timeoutMs };
     this.agent = new Agent({
-      connect: options.allowPrivateTargets ? connect : createGuardedConnector({ connect }),
+      connect: createOutboundConnector({ allowPrivateTargets: options.allowPrivateTargets, connect: { timeout: options.timeoutMs } }),
       connections: options.maxConnectionsPerOrigin ?? null,
     });
     this.tokens = new OAuthTokens((auth, timeoutMs) =>

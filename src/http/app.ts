@@ -19,6 +19,7 @@ import { problemErrorHandler } from '../rest/problem';
 import { createRestRouter } from '../rest/router';
 import type { Services } from '../services';
 import { BODY_LIMIT } from '../request-limits';
+import { consoleRouter } from './console';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -33,6 +34,8 @@ export interface AppDeps {
   corsOrigins: string[];
   /** Why the instance cannot take work now, or undefined when ready. */
   notReadyReason: () => Promise<string | undefined>;
+  /** The built console (dist/console). */
+  consoleDir: string;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -80,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.use(createRestRouter(deps));
+  app.use(consoleRouter(deps.consoleDir));
 
   app.use(bodyErrorHandler(deps.logger));
   return app;

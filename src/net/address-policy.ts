@@ -4,13 +4,15 @@
  * address), carrier-grade NAT, unspecified, multicast, reserved and unique-local ranges are refused, and IPv6
  * forms that embed an IPv4 address (mapped, NAT64, 6to4, Teredo) are judged by that address.
  *
- * `checkUrlTarget` is the save-time check, for a clear error on input. The boundary is the connect-time check
- * the sender applies to the address it actually dials (DNS can answer differently later).
+ * `checkUrlTarget` is the save-time check, for a clear error on input, and `screenHost` the first step of a
+ * connection test. The boundary is the connect-time check the sender applies to the address it actually dials
+ * (DNS can answer differently later).
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
+const BLOCKED_REASON = 'a private, loopback or reserved address';
 const BLOCKED_HOSTNAMES = new Set(['localhost', 'metadata.google.internal', 'metadata', 'instance-data']);
 const LOOKUP_TIMEOUT_MS = 2000;
 
@@ -54,8 +56,31 @@ async function resolveAll(hostname: string): Promise<string[]> {
 /** Why `url` may not be an export target, or undefined when it may. */
 export async function checkUrlTarget(url: URL): Promise<string | undefined> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host)) return isBlockedAddress(host) ? `${host} is a private, loopback or reserved address` : undefined;
+  if (isIP(host)) return isBlockedAddress(host) ? `${host} is ${BLOCKED_REASON}` : undefined;
   if (isBlockedHostname(host)) return `${host} is an internal host name`;
   const blocked = (await resolveAll(host)).find(isBlockedAddress);
-  return blocked ? `${host} resolves to ${blocked}, a private, loopback or reserved address` : undefined;
+  return blocked ? `${host} resolves to ${blocked}, ${BLOCKED_REASON}` : undefined;
+}
+
+export interface HostScreening {
+  /** Every address the host stands for now: itself when it is an IP, else all that DNS answers, all families. */
+  addresses: string[];
+  /** Why the connect-time guard would refuse it; undefined when it would connect. */
+  refusal?: string;
+}
+
+/**
+ * What the connect-time guard (guarded-connector.ts) would decide for `hostname` now, with the addresses it
+ * judged: refused when ANY address is blocked, as the guard does. With `allowPrivateTargets` nothing is refused,
+ * as the sender then skips the guard. Unlike `checkUrlTarget`, a name that does not resolve is an error (thrown
+ * as DNS reports it): a test must say so rather than pass.
+ */
+export async function screenHost(hostname: string, options: { allowPrivateTargets: boolean }): Promise<HostScreening> {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const guarded = !options.allowPrivateTargets;
+  if (isIP(host)) return { addresses: [host], refusal: guarded && isBlockedAddress(host) ? `${host} is ${BLOCKED_REASON}` : undefined };
+  if (guarded && isBlockedHostname(host)) return { addresses: [], refusal: `${host} is an internal host name` };
+  const addresses = (await lookup(host, { all: true, verbatim: true })).map((answer) => answer.address);
+  const blocked = guarded ? addresses.find(isBlockedAddress) : undefined;
+  return { addresses, refusal: blocked === undefined ? undefined : `${host} resolves to ${blocked}, ${BLOCKED_REASON}` };
 }

@@ -88,3 +88,11 @@ export function createGuardedConnector(options: GuardedConnectorOptions = {}): b
     connect(connectOptions, callback);
   };
 }
+
+/**
+ * The connector of every outbound connection to a partner or a token endpoint (the sender's and a connection
+ * test's alike): guarded, unless JOBOUT_ALLOW_PRIVATE_TARGETS lifts the address policy altogether.
+ */
+export function createOutboundConnector(options: { allowPrivateTargets: boolean; connect: Partial<buildConnector.BuildOptions> }): buildConnector.connector {
+  return options.allowPrivateTargets ? buildConnector(options.connect as buildConnector.BuildOptions) : createGuardedConnector({ connect: options.connect });
+}

@@ -1,15 +1,15 @@
 /**
  * Jobout's own transport failures, carrying a `code` like Node's and undici's errors do, so that one classifier
- * (dispatch/error-class.ts) reads them all by code, never by message.
+ * (net/error-class.ts) reads them all by code, never by message.
  */
 export const TRANSPORT_ERROR_CODES = {
   /** The address dialled is loopback, private, link-local, ... (net/guarded-connector.ts). */
   blockedDestination: 'ERR_BLOCKED_DESTINATION',
-  /** The attempt's one deadline passed (dispatch/attempt-deadline.ts). */
+  /** The attempt's one deadline passed (net/attempt-deadline.ts). */
   deadlineExceeded: 'ERR_DEADLINE_EXCEEDED',
   /** Stored configuration that would change where or how a request goes (dispatch/request-shape.ts). */
   invalidTarget: 'ERR_INVALID_TARGET',
-  /** The OAuth2 token endpoint gave no usable token (dispatch/oauth-tokens.ts). */
+  /** The OAuth2 token endpoint gave no usable token (net/oauth-token-request.ts). */
   tokenEndpoint: 'ERR_TOKEN_ENDPOINT',
 } as const;
 

@@ -51,6 +51,9 @@ export interface ExportFilter {
   state?: ExportState;
   objectType?: ObjectType;
   objectReference?: string;
+  /** Window on the export's creation: at or after `from`, before `to`. */
+  from?: Date;
+  to?: Date;
 }
 
 export interface RetryFilter {
@@ -112,6 +115,8 @@ export class ExportService {
       conditions.push(`e.object_type = ${params.add(filter.objectType)}`);
     }
     if (filter.objectReference !== undefined) conditions.push(`e.object_reference = ${params.add(filter.objectReference)}`);
+    if (filter.from) conditions.push(`e.created_at >= ${params.add(filter.from)}`);
+    if (filter.to) conditions.push(`e.created_at < ${params.add(filter.to)}`);
     const where = conditions.join(' and ');
     const column = request.sort.field === 'createdAt' ? 'created_at' : 'updated_at';
     const direction = request.sort.direction === 'asc' ? 'asc' : 'desc';
@@ -170,8 +175,11 @@ export class ExportService {
     return exportView(row);
   }
 
-  /** `retry` in bulk, over the exports the caller sees and whose jobs it may write; returns how many were queued. */
-  async retryMany(scope: Scope, filter: RetryFilter): Promise<number> {
+  /**
+   * `retry` in bulk, over the exports the caller sees and whose jobs it may write; returns how many were queued. With
+   * `dryRun`, the same statement counts them and changes nothing, so a confirmation can show the number the retry takes.
+   */
+  async retryMany(scope: Scope, filter: RetryFilter, dryRun = false): Promise<number> {
     requireWriter(scope.principal);
     const state = filter.state ?? 'FAILED';
     if (state !== 'FAILED' && state !== 'RETRY_SCHEDULED') throw badInput('state must be FAILED or RETRY_SCHEDULED', [{ field: 'state', message: 'only FAILED or RETRY_SCHEDULED exports can be retried' }]);
@@ -185,6 +193,10 @@ export class ExportService {
     if (filter.jobId !== undefined) conditions.push(`e.job_id = ${params.add(requireId(filter.jobId, 'jobId'))}`);
     if (filter.from) conditions.push(`e.updated_at >= ${params.add(filter.from)}`);
     if (filter.to) conditions.push(`e.updated_at < ${params.add(filter.to)}`);
+    if (dryRun) {
+      const [{ total }] = await sqlRunner(scope.em).query<Row>(`select count(*)::int as total from export e where ${conditions.join(' and ')}`, params.values);
+      return total;
+    }
     // PENDING is what a woken dispatcher claims at once; a RETRY_SCHEDULED one keeps its round (retry_base).
     const fresh = state === 'FAILED' ? 'retry_base = e.attempts, finished_at = null,' : '';
     const rows = await sqlRunner(scope.em).query<Row>(

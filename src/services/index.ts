@@ -1,5 +1,6 @@
 import type { SecretBox } from '../auth/secret-box';
 import { ConnectionService } from './connection-service';
+import { ConnectionTestService } from './connection-test';
 import { ExportJobService } from './export-job-service';
 import { ExportService } from './export-service';
 import { IngestService } from './ingest-service';
@@ -11,18 +12,30 @@ export interface Services {
   referenceData: ReferenceDataService;
   operators: OperatorService;
   connections: ConnectionService;
+  connectionTests: ConnectionTestService;
   jobs: ExportJobService;
   exports: ExportService;
   ingest: IngestService;
 }
 
-export function createServices(deps: { secrets: SecretBox; allowPrivateTargets: boolean }): Services {
+export interface ServiceDeps {
+  secrets: SecretBox;
+  /** `JOBOUT_ALLOW_PRIVATE_TARGETS`. */
+  allowPrivateTargets: boolean;
+  /** `JOBOUT_HTTP_TIMEOUT_MS`: a connection test's step deadline when the connection sets none. */
+  httpTimeoutMs: number;
+  /** `jobout/<version>`, sent by a connection test's token request as by the sender's. */
+  userAgent: string;
+}
+
+export function createServices(deps: ServiceDeps): Services {
   const referenceData = new ReferenceDataService();
   const connections = new ConnectionService(deps.secrets, referenceData, { allowPrivateTargets: deps.allowPrivateTargets });
   return {
     referenceData,
     operators: new OperatorService(referenceData),
     connections,
+    connectionTests: new ConnectionTestService(deps.secrets, connections, { allowPrivateTargets: deps.allowPrivateTargets, httpTimeoutMs: deps.httpTimeoutMs, userAgent: deps.userAgent }),
     jobs: new ExportJobService(referenceData, connections),
     exports: new ExportService(),
     ingest: new IngestService(),

@@ -1,7 +1,7 @@
 /** Reading a partner's answer up to the cap: every way a body can end ends the read. */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readAtMost } from '../../src/dispatch/bounded-body';
+import { readAtMost } from '../../src/net/bounded-body';
 
 describe('a bounded read', () => {
   it('returns a body that ends within the cap, whole', async () => {

@@ -196,10 +196,28 @@ describe('operator tools', () => {
     sink.setDefault(reply.json(200, { ok: true }));
     const from = new Date().toISOString();
     const failed = [await failedExport(), await failedExport()];
+    // a dry run counts them and changes nothing: the console shows this number before asking to confirm
+    const counted = await t.admin(`mutation($filter: RetryExportsFilter!) { retryExports(filter: $filter, dryRun: true) }`, { filter: { jobId, from } });
+    expect(counted.retryExports).toBe(2);
+    expect((await Promise.all(failed.map((f) => exportOf(f.reference)))).map((e) => e.state)).toEqual(['FAILED', 'FAILED']);
     const result = await t.admin(`mutation($filter: RetryExportsFilter!) { retryExports(filter: $filter) }`, { filter: { jobId, from } });
     expect(result.retryExports).toBe(2);
     await waitFor(async () => (await Promise.all(failed.map((f) => exportOf(f.reference)))).every((e) => e.state === 'SUCCEEDED'));
     expect((await t.admin(`mutation($filter: RetryExportsFilter!) { retryExports(filter: $filter) }`, { filter: { jobId, from } })).retryExports).toBe(0);
+  });
+
+  it('lists the exports created in a time window, by reference across jobs', async () => {
+    const older = await failedExport();
+    const newer = await failedExport();
+    await t.db.query(`update export set created_at = '2026-01-01T10:00:00Z' where id = $1`, [older.id]);
+    await t.db.query(`update export set created_at = '2026-01-01T12:00:00Z' where id = $1`, [newer.id]);
+    const list = async (filter: Record<string, unknown>) =>
+      (await t.admin(`query($filter: ExportFilter) { exports(filter: $filter, size: 100) { content { objectReference } } }`, { filter })).exports.content.map((e: any) => e.objectReference);
+    expect(await list({ from: '2026-01-01T09:00:00Z', to: '2026-01-01T11:00:00Z' })).toEqual([older.reference]);
+    expect(await list({ from: '2026-01-01T12:00:00Z' })).toContain(newer.reference);
+    expect(await list({ from: '2026-01-01T12:00:00Z' })).not.toContain(older.reference);
+    expect(await list({ to: '2026-01-01T12:00:00Z', objectReference: newer.reference })).toEqual([]);
+    expect(await list({ objectReference: newer.reference })).toEqual([newer.reference]);
   });
 
   it('shows each job\'s health', async () => {

@@ -5,7 +5,7 @@
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildTargetUrl } from '../../src/dispatch/request-shape';
-import { classifyError } from '../../src/dispatch/error-class';
+import { classifyError } from '../../src/net/error-class';
 import { RESPONSE_EXCERPT_BYTES, Sender, type ConnectionTarget, type OutboundRequest, type SendOutcome } from '../../src/dispatch/sender';
 import { createGuardedConnector } from '../../src/net/guarded-connector';
 import { reply, SELF_SIGNED_LOCALHOST, startHttpSink, type HttpSink, type SinkOptions } from '../support/http-sink';

@@ -1,10 +1,12 @@
 /**
- * Once per `npm test`: build `dist/` (tests that start real processes run the built code), start one embedded
+ * Once per `npm test`: build `dist/` (tests that start real processes run the built code) and the console when its
+ * sources changed since it was last built (browser tests load it), start one embedded
  * PostgreSQL unless DATABASE_URL is set, and migrate a template database that every test file clones.
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +31,7 @@ let templateDatabase: string;
 export async function setup(project: TestProject): Promise<void> {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', '.'], { stdio: 'inherit' });
+  buildConsoleIfChanged();
   if (process.env.DATABASE_URL) {
     serverUrl = process.env.DATABASE_URL;
     templateDatabase = `${TEMPLATE_DATABASE}_${process.pid}`;
@@ -49,6 +52,25 @@ export async function setup(project: TestProject): Promise<void> {
   await orm.close();
   project.provide('serverUrl', serverUrl);
   project.provide('templateDatabase', templateDatabase);
+}
+
+/** The console's inputs: its sources, its build settings and the SDL its documents are checked against. */
+function consoleSourceHash(): string {
+  const hash = createHash('sha256');
+  const visit = (entry: string) => {
+    if (statSync(entry).isDirectory()) return readdirSync(entry).sort().forEach((name) => visit(path.join(entry, name)));
+    if (!entry.endsWith('graphql-env.d.ts')) hash.update(entry).update(readFileSync(entry));
+  };
+  ['console', 'schema/schema.graphql', 'package-lock.json'].forEach(visit);
+  return hash.digest('hex');
+}
+
+function buildConsoleIfChanged(): void {
+  const stamp = 'dist/console/.source-hash';
+  const current = consoleSourceHash();
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === current) return;
+  execFileSync('npm', ['run', '-s', 'build:console'], { stdio: 'inherit' });
+  writeFileSync(stamp, current);
 }
 
 export async function teardown(): Promise<void> {

@@ -56,6 +56,7 @@ const GRAPHQL_RULES: Record<string, Rule> = {
     call: (target) => gql(s.a.ADMIN, `query($job: ID!, $ref: String!) { exportPreview(jobId: $job, objectReference: $ref) }`, { job: pick(target, b.job), ref: b.order }),
   },
   me: { kind: 'own-resources-only', where: 'operators.test.ts (the caller itself)' },
+  objectTypes: { kind: 'own-resources-only', where: 'the product\'s statuses and field catalogue, the same for every caller (test/console/jobs.test.ts)' },
   stores: { kind: 'without-theirs', call: async () => (await gql(s.a.ADMIN, '{ stores { id externalId } }')).data.stores.map((x: { externalId: string }) => x.externalId) },
   suppliers: {
     kind: 'without-theirs',
@@ -74,6 +75,11 @@ const GRAPHQL_RULES: Record<string, Rule> = {
     call: (target) => gql(s.a.ADMIN, `mutation($id: ID!, $input: ClientConnectionInput!) { updateClientConnection(id: $id, input: $input) { id } }`, { id: pick(target, b.connection), input: { name: 'taken', baseUrl: partner.url } }),
   },
   deleteClientConnection: { kind: 'like-unknown', code: 'NOT_FOUND', call: (target) => gql(s.a.ADMIN, `mutation($id: ID!) { deleteClientConnection(id: $id) }`, { id: pick(target, b.connection) }) },
+  testClientConnection: {
+    kind: 'like-unknown',
+    code: 'NOT_FOUND',
+    call: (target) => gql(s.a.USER, `mutation($id: ID!) { testClientConnection(id: $id) { ok steps { name ok detail } } }`, { id: pick(target, b.connection) }),
+  },
   createExportJob: {
     kind: 'like-unknown',
     code: 'BAD_USER_INPUT',

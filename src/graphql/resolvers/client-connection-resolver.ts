@@ -1,6 +1,7 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context';
 import { ClientConnectionInput, ClientConnectionType } from '../types/client-connection';
+import { ConnectionTestType } from '../types/connection-test';
 
 @Resolver()
 export class ClientConnectionResolver {
@@ -32,5 +33,12 @@ export class ClientConnectionResolver {
   async deleteClientConnection(@Arg('id', () => ID) id: string, @Ctx() { scope, services }: GraphQLContext) {
     await services.connections.delete(scope, id);
     return true;
+  }
+
+  @Mutation(() => ConnectionTestType, {
+    description: 'Checks, step by step, that the connection can be reached (address check, connect/TLS, OAuth2 token) without sending any order. Network failures are reported in the steps; USER and ADMIN only',
+  })
+  testClientConnection(@Arg('id', () => ID) id: string, @Ctx() { scope, services }: GraphQLContext) {
+    return services.connectionTests.run(scope, id);
   }
 }

@@ -34,8 +34,12 @@ export class ExportResolver {
   }
 
   @Mutation(() => Int, { description: 'retryExport in bulk, by job, state and time window; returns how many were queued' })
-  retryExports(@Arg('filter', () => RetryExportsFilterInput) filter: RetryExportsFilterInput, @Ctx() { scope, services }: GraphQLContext) {
-    return services.exports.retryMany(scope, { jobId: filter.jobId, state: filter.state as 'FAILED' | 'RETRY_SCHEDULED' | undefined, from: filter.from, to: filter.to });
+  retryExports(
+    @Arg('filter', () => RetryExportsFilterInput) filter: RetryExportsFilterInput,
+    @Arg('dryRun', () => Boolean, { defaultValue: false, description: 'Only count the exports the retry would queue; nothing changes' }) dryRun: boolean,
+    @Ctx() { scope, services }: GraphQLContext,
+  ) {
+    return services.exports.retryMany(scope, { jobId: filter.jobId, state: filter.state as 'FAILED' | 'RETRY_SCHEDULED' | undefined, from: filter.from, to: filter.to }, dryRun);
   }
 
   @Mutation(() => OrderType, { description: 'Writes order_logistic/order_line; a status change triggers exports' })

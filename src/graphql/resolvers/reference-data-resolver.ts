@@ -1,6 +1,10 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { requireReader } from '../../auth/principal';
+import { fieldCatalogue } from '../../domain/field-catalogue';
+import { OBJECT_TYPES, statusesOf } from '../../domain/statuses';
 import type { GraphQLContext } from '../context';
-import { CreatedOperatorType, OperatorInput, OperatorTokenType, OperatorType, StoreInput, StoreType, SupplierInput, SupplierType } from '../types/reference-data';
+import type { ObjectTypeEnum } from '../types/enums';
+import { CreatedOperatorType, ObjectTypeInfoType, OperatorInput, OperatorTokenType, OperatorType, StoreInput, StoreType, SupplierInput, SupplierType } from '../types/reference-data';
 
 @Resolver()
 export class ReferenceDataResolver {
@@ -17,6 +21,12 @@ export class ReferenceDataResolver {
   @Query(() => [SupplierType], { description: 'The suppliers of the stores the caller may see' })
   suppliers(@Ctx() { scope, services }: GraphQLContext) {
     return services.referenceData.listSuppliers(scope);
+  }
+
+  @Query(() => [ObjectTypeInfoType], { description: 'Each object type with its statuses and field catalogue, the same for every caller (what a job form offers)' })
+  objectTypes(@Ctx() { scope }: GraphQLContext): ObjectTypeInfoType[] {
+    requireReader(scope.principal);
+    return OBJECT_TYPES.map((objectType) => ({ objectType: objectType as ObjectTypeEnum, statuses: [...statusesOf(objectType)], fields: [...fieldCatalogue(objectType)] }));
   }
 
   @Mutation(() => StoreType, { description: 'ADMIN only' })

@@ -64,7 +64,9 @@ export class ExportFilterInput {
   @Field(() => ID, { nullable: true }) jobId?: string;
   @Field(() => ExportStateEnum, { nullable: true }) state?: ExportStateEnum;
   @Field(() => ObjectTypeEnum, { nullable: true }) objectType?: ObjectTypeEnum;
-  @Field(() => String, { nullable: true }) objectReference?: string;
+  @Field(() => String, { nullable: true, description: 'The object reference, across jobs' }) objectReference?: string;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Exports created at or after this instant' }) from?: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Exports created before this instant' }) to?: Date;
 }
 
 @ObjectType('Order')

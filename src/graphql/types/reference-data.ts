@@ -1,5 +1,5 @@
 import { Field, GraphQLISODateTime, ID, InputType, ObjectType } from 'type-graphql';
-import { PermissionEnum } from './enums';
+import { ObjectTypeEnum, PermissionEnum } from './enums';
 
 @ObjectType('Store')
 export class StoreType {
@@ -60,4 +60,11 @@ export class OperatorInput {
   @Field(() => Boolean, { defaultValue: false, description: 'Every store, present and future (only an all-stores ADMIN may grant it)' }) allStores!: boolean;
   @Field(() => [String], { defaultValue: [], description: 'Its stores (at least one unless allStores), each visible to the caller' }) storeExternalIds!: string[];
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'When its token stops working; omitted = never' }) expiresAt?: Date | null;
+}
+
+@ObjectType('ObjectTypeInfo', { description: 'What jobs of an object type may trigger on and map from' })
+export class ObjectTypeInfoType {
+  @Field(() => ObjectTypeEnum) objectType!: ObjectTypeEnum;
+  @Field(() => [String], { description: 'Its statuses, in lifecycle order: the valid trigger statuses' }) statuses!: string[];
+  @Field(() => [String], { description: 'Its field catalogue: the valid mapping sources (ORDER also takes customFields.<name>)' }) fields!: string[];
 }

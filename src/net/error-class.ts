@@ -1,9 +1,9 @@
 /**
- * Sorting a failed attempt into a class an operator can act on. Classification reads `code` on the error, its
+ * Sorting a transport failure (of a delivery attempt or a connection test) into a class an operator can act on. Classification reads `code` on the error, its
  * `cause` chain and the members of an AggregateError (Node's happy-eyeballs connect reports one per address),
  * never the message: messages change between Node and undici versions, codes are their documented API.
  */
-import { TRANSPORT_ERROR_CODES } from '../net/transport-error';
+import { TRANSPORT_ERROR_CODES } from './transport-error';
 
 export type ErrorClass = 'TIMEOUT' | 'BLOCKED_DESTINATION' | 'CONNECTION' | 'TLS' | 'AUTH' | 'OTHER';
 
@@ -77,4 +77,14 @@ export function classifyError(error: unknown): Exclude<ErrorClass, 'AUTH'> {
   if (codes.some(isTlsCode)) return 'TLS';
   if (codes.some((code) => CONNECTION_CODES.has(code))) return 'CONNECTION';
   return 'OTHER';
+}
+
+/** An error as one line for an operator: its message, led by its code when the message does not already name it. */
+export function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // Node's multi-address connect reports an AggregateError whose own message may be empty.
+  const members = error instanceof AggregateError ? error.errors.filter((member) => member instanceof Error) : [];
+  const message = error.message || members.map((member: Error) => member.message).join('; ') || error.name;
+  const code = errorCodes(error)[0];
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }

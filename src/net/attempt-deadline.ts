@@ -1,5 +1,6 @@
 /**
- * One overall deadline per delivery attempt, connect to last byte, OAuth token fetch included. undici's own
+ * One overall deadline per piece of outbound work: a delivery attempt, connect to last byte, OAuth token fetch
+ * included, or one step of a connection test. undici's own
  * timers (connect, headers, body) each restart per phase and default to minutes, so a partner that drips one
  * byte per second would hold a dispatch slot forever; a single abort signal passed to every step cannot be
  * stretched that way. Aborting it destroys the socket of the request in flight (undici does so on abort).
@@ -8,8 +9,7 @@
  * EventTarget listeners cost about a quarter of a bare request to a local partner, on every attempt.
  */
 import { EventEmitter } from 'node:events';
-import { TRANSPORT_ERROR_CODES, TransportError } from '../net/transport-error';
-
+import { TRANSPORT_ERROR_CODES, TransportError } from './transport-error';
 
 /** What undici needs of a signal: `aborted`, `reason`, and an 'abort' event. */
 export class DeadlineSignal extends EventEmitter {
