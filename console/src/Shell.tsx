@@ -1,6 +1,7 @@
 /** The signed-in layout: who is signed in, the navigation, sign out, and the page of the current path. */
+import { useEffect } from 'react';
 import { useQuery } from 'urql';
-import { Link, Redirect, Route, Switch } from 'wouter';
+import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { graphql } from './graphql';
 import { ConnectionPage } from './pages/ConnectionPage';
 import { ConnectionsPage } from './pages/ConnectionsPage';
@@ -21,6 +22,8 @@ const SECTIONS = [
 
 export function Shell({ onSignOut }: { onSignOut(): void }) {
   const [{ data }] = useQuery({ query: Me });
+  const [location] = useLocation();
+  useAnnouncedPage(location);
   return (
     <div className="shell">
       <header>
@@ -47,22 +50,39 @@ export function Shell({ onSignOut }: { onSignOut(): void }) {
             <Redirect to="/jobs" replace />
           </Route>
           <Route path="/jobs" component={JobsPage} />
-          <Route path="/jobs/new">{() => <JobPage id={undefined} />}</Route>
-          <Route path="/jobs/:id">{(params) => <JobPage id={params.id} />}</Route>
+          <Route path="/jobs/new">{() => <JobPage key="new" id={undefined} />}</Route>
+          <Route path="/jobs/:id">{(params) => <JobPage key={params.id} id={params.id} />}</Route>
           <Route path="/connections" component={ConnectionsPage} />
-          <Route path="/connections/new">{() => <ConnectionPage id={undefined} />}</Route>
-          <Route path="/connections/:id">{(params) => <ConnectionPage id={params.id} />}</Route>
+          <Route path="/connections/new">{() => <ConnectionPage key="new" id={undefined} />}</Route>
+          <Route path="/connections/:id">{(params) => <ConnectionPage key={params.id} id={params.id} />}</Route>
           <Route path="/exports" component={ExportsPage} />
-          <Route path="/exports/:id">{(params) => <ExportPage id={params.id} />}</Route>
+          <Route path="/exports/:id">{(params) => <ExportPage key={params.id} id={params.id} />}</Route>
           <Route path="/live" component={LivePage} />
           <Route>
             <h1>Page not found</h1>
-            <p>
-              <Link href="/jobs">Go to the export jobs</Link>
-            </p>
+            <p>This address shows nothing: choose a page above.</p>
           </Route>
         </Switch>
       </main>
     </div>
   );
+}
+
+/**
+ * After a navigation, the page's heading takes focus and names the tab, so keyboard and screen-reader users start
+ * at the new content instead of where the old page left them. It waits for the heading (a page may be loading).
+ */
+function useAnnouncedPage(location: string): void {
+  useEffect(() => {
+    let tries = 0;
+    const timer = setInterval(() => {
+      const heading = document.querySelector<HTMLElement>('main h1');
+      if (heading || ++tries > 50) clearInterval(timer);
+      if (!heading) return;
+      document.title = `${heading.textContent} · Jobout`;
+      heading.tabIndex = -1;
+      if (document.activeElement === document.body || document.activeElement?.closest('nav')) heading.focus();
+    }, 20);
+    return () => clearInterval(timer);
+  }, [location]);
 }

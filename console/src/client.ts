@@ -20,7 +20,15 @@ export function isUnauthenticated(error: CombinedError): boolean {
 
 export function createSession(token: string, onSignedOut: () => void): ConsoleSession {
   const authorization = `Bearer ${token}`;
-  const socket = createSocketClient({ url: socketUrl(), connectionParams: { authorization }, lazy: true, retryAttempts: 5 });
+  const socket = createSocketClient({
+    url: socketUrl(),
+    connectionParams: { authorization },
+    lazy: true,
+    retryAttempts: 5,
+    // 4401: the gateway closed the socket because the token was revoked, rotated or expired (CONTRACT §2)
+    shouldRetry: (event) => !(event instanceof CloseEvent && event.code === 4401),
+    on: { closed: (event) => event instanceof CloseEvent && event.code === 4401 && onSignedOut() },
+  });
   const client = new Client({
     url: '/graphql',
     requestPolicy: 'cache-and-network',

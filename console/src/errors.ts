@@ -35,6 +35,12 @@ export function formErrors(error: CombinedError, toKey: (field: string) => strin
   return { fields, general: unexplained.length > 0 ? unexplained.join(' ') : Object.keys(fields).length > 0 ? 'Some fields need attention.' : undefined };
 }
 
+/** Moves focus to the first field marked invalid once the page shows the errors, and passes the errors on. */
+export function focusFirstInvalid(errors: FormErrors): FormErrors {
+  requestAnimationFrame(() => (document.querySelector('[aria-invalid="true"]') as HTMLElement | null)?.focus());
+  return errors;
+}
+
 /** A message for an error outside a form (loading a page, a button's action). */
 export const messageOf = (error: CombinedError): string =>
   error.networkError ? 'The gateway could not be reached. Check the connection and try again.' : error.graphQLErrors.map((e) => e.message).join(' ');

@@ -188,11 +188,11 @@ export class ConnectionService {
 
   private async save(scope: Scope, connection: ClientConnection): Promise<void> {
     const clash = await scope.em.findOne(ClientConnection, { name: connection.name, id: { $ne: connection.id }, ...ownedBy(connection.storeIds) });
-    if (clash) throw new DomainError('NAME_TAKEN', `A client connection named "${connection.name}" exists`);
+    if (clash) throw new DomainError('NAME_TAKEN', `A client connection named "${connection.name}" exists`, [{ field: 'name', message: 'must be unique' }]);
     try {
       await scope.em.persist(connection).flush();
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new DomainError('NAME_TAKEN', `A client connection named "${connection.name}" exists`);
+      if (error instanceof UniqueConstraintViolationException) throw new DomainError('NAME_TAKEN', `A client connection named "${connection.name}" exists`, [{ field: 'name', message: 'must be unique' }]);
       throw error;
     }
   }

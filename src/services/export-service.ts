@@ -63,6 +63,11 @@ export interface RetryFilter {
   /** Window on the export's last change (for a FAILED export: when it failed). */
   from?: Date;
   to?: Date;
+  /** The object reference, across jobs. */
+  objectReference?: string;
+  /** Window on the export's creation, as the `exports` list filters it. */
+  createdFrom?: Date;
+  createdTo?: Date;
 }
 
 export interface JobHealth {
@@ -193,6 +198,9 @@ export class ExportService {
     if (filter.jobId !== undefined) conditions.push(`e.job_id = ${params.add(requireId(filter.jobId, 'jobId'))}`);
     if (filter.from) conditions.push(`e.updated_at >= ${params.add(filter.from)}`);
     if (filter.to) conditions.push(`e.updated_at < ${params.add(filter.to)}`);
+    if (filter.objectReference !== undefined) conditions.push(`e.object_reference = ${params.add(filter.objectReference)}`);
+    if (filter.createdFrom) conditions.push(`e.created_at >= ${params.add(filter.createdFrom)}`);
+    if (filter.createdTo) conditions.push(`e.created_at < ${params.add(filter.createdTo)}`);
     if (dryRun) {
       const [{ total }] = await sqlRunner(scope.em).query<Row>(`select count(*)::int as total from export e where ${conditions.join(' and ')}`, params.values);
       return total;

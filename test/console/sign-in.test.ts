@@ -88,10 +88,16 @@ describe('signing in', () => {
       expect(await page.evaluate(() => localStorage.length)).toBe(0);
       expect(await context.cookies()).toEqual([]);
 
+      await visible(page.getByRole('table').getByRole('link', { name: 'Global orders' }));
+      expect(await seriousViolations(page), 'Jobs').toEqual([]);
       await navigation.getByRole('link', { name: 'Connections' }).click();
       await visible(page.getByRole('heading', { name: 'Client connections' }));
+      await visible(page.getByRole('link', { name: 'Global ERP' }));
+      expect(await seriousViolations(page), 'Connections').toEqual([]);
       await navigation.getByRole('link', { name: 'Exports' }).click();
       await visible(page.getByRole('heading', { name: 'Exports' }));
+      await visible(page.getByText('No exports match this filter.'));
+      expect(await seriousViolations(page), 'Exports, empty').toEqual([]);
       await navigation.getByRole('link', { name: 'Live' }).click();
       await visible(page.getByRole('heading', { name: 'Live results' }));
       expect(page.url()).not.toContain(ADMIN_TOKEN);

@@ -218,6 +218,12 @@ describe('operator tools', () => {
     expect(await list({ from: '2026-01-01T12:00:00Z' })).not.toContain(older.reference);
     expect(await list({ to: '2026-01-01T12:00:00Z', objectReference: newer.reference })).toEqual([]);
     expect(await list({ objectReference: newer.reference })).toEqual([newer.reference]);
+    // the retry takes the same filter, so the console's Retry failed acts on the list it shows
+    const count = async (filter: Record<string, unknown>) =>
+      (await t.admin(`mutation($filter: RetryExportsFilter!) { retryExports(filter: $filter, dryRun: true) }`, { filter: { jobId, ...filter } })).retryExports;
+    expect(await count({ createdFrom: '2026-01-01T09:00:00Z', createdTo: '2026-01-01T11:00:00Z' })).toBe(1);
+    expect(await count({ objectReference: newer.reference })).toBe(1);
+    expect(await count({ objectReference: newer.reference, createdTo: '2026-01-01T12:00:00Z' })).toBe(0);
   });
 
   it('shows each job\'s health', async () => {

@@ -56,7 +56,7 @@ const GRAPHQL_RULES: Record<string, Rule> = {
     call: (target) => gql(s.a.ADMIN, `query($job: ID!, $ref: String!) { exportPreview(jobId: $job, objectReference: $ref) }`, { job: pick(target, b.job), ref: b.order }),
   },
   me: { kind: 'own-resources-only', where: 'operators.test.ts (the caller itself)' },
-  objectTypes: { kind: 'own-resources-only', where: 'the product\'s statuses and field catalogue, the same for every caller (test/console/jobs.test.ts)' },
+  objectTypes: { kind: 'own-resources-only', where: 'the product\'s statuses and field catalogue, the same for every caller (test/console/jobs-and-connections.test.ts)' },
   stores: { kind: 'without-theirs', call: async () => (await gql(s.a.ADMIN, '{ stores { id externalId } }')).data.stores.map((x: { externalId: string }) => x.externalId) },
   suppliers: {
     kind: 'without-theirs',
@@ -105,8 +105,9 @@ const GRAPHQL_RULES: Record<string, Rule> = {
   retryExports: {
     kind: 'without-theirs',
     call: async () => {
+      const counted = (await gql(s.a.ADMIN, `mutation($filter: RetryExportsFilter!) { retryExports(filter: $filter, dryRun: true) }`, { filter: { jobId: b.job } })).data.retryExports;
       const retried = (await gql(s.a.ADMIN, `mutation($filter: RetryExportsFilter!) { retryExports(filter: $filter) }`, { filter: { jobId: b.job } })).data.retryExports;
-      return retried === 0 ? [] : [`${retried} of store B's exports retried`];
+      return [...(counted === 0 ? [] : [`${counted} of store B's exports counted`]), ...(retried === 0 ? [] : [`${retried} of store B's exports retried`])];
     },
   },
   upsertOrder: {

@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useEffect, useId, useRef } from 'react';
 
 interface CheckboxProps {
   label: string;
@@ -54,13 +54,16 @@ export function Choices({ options, selected, onChange }: ChoicesProps) {
 /** An in-page confirmation: the question and the two answers, announced when it appears. */
 export function Confirm({ question, onConfirm, onCancel, busy }: { question: string; onConfirm(): void; onCancel(): void; busy?: boolean }) {
   const id = useId();
+  const cancel = useRef<HTMLButtonElement>(null);
+  // Focus goes to the harmless answer, so that Enter pressed by habit does not confirm.
+  useEffect(() => cancel.current?.focus(), []);
   return (
-    <div role="alertdialog" aria-labelledby={id} className="confirm">
+    <div role="alertdialog" aria-labelledby={id} className="confirm" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
       <p id={id}>{question}</p>
       <button type="button" onClick={onConfirm} disabled={busy} className="danger">
         Confirm
       </button>
-      <button type="button" onClick={onCancel}>
+      <button type="button" onClick={onCancel} ref={cancel}>
         Cancel
       </button>
     </div>

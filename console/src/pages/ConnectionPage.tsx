@@ -8,7 +8,7 @@ import { useLocation } from 'wouter';
 import { Checkbox, Choices, Confirm } from '../components/Checkbox';
 import { Field, FieldGroup } from '../components/Field';
 import { ErrorMessage, Loading, Notice } from '../components/Status';
-import { formErrors, messageOf, type FormErrors } from '../errors';
+import { focusFirstInvalid, formErrors, messageOf, type FormErrors } from '../errors';
 import { graphql } from '../graphql';
 import { AUTH_LABELS, connectionFieldOf, connectionToForm, emptyConnection, formToInput, headerRow, type AuthType, type ConnectionForm } from './connection-form';
 import { ConnectionTest } from './ConnectionTest';
@@ -92,7 +92,8 @@ const secretHint = (stored: boolean) => (stored ? 'A value is stored (never show
 export function ConnectionPage({ id }: { id: string | undefined }) {
   const [, navigate] = useLocation();
   const [{ data: stores, error: storesError }] = useQuery({ query: Stores });
-  const [{ data: stored, error: loadError }] = useQuery({ query: Connection, variables: { id: id ?? '' }, pause: id === undefined });
+  // From the server, not the cache: the form starts from it once and a save replaces the whole connection.
+  const [{ data: stored, error: loadError }] = useQuery({ query: Connection, variables: { id: id ?? '' }, pause: id === undefined, requestPolicy: 'network-only' });
   const [form, setForm] = useState<ConnectionForm>();
   const [errors, setErrors] = useState<FormErrors>({ fields: {} });
   const [notice, setNotice] = useState<string>();
@@ -120,7 +121,7 @@ export function ConnectionPage({ id }: { id: string | undefined }) {
     setNotice(undefined);
     const input = formToInput(form!);
     const result = id === undefined ? await create({ input }) : await update({ id, input });
-    if (result.error) return setErrors(formErrors(result.error, connectionFieldOf));
+    if (result.error) return setErrors(focusFirstInvalid(formErrors(result.error, connectionFieldOf)));
     setErrors({ fields: {} });
     if (result.data && 'createClientConnection' in result.data) {
       navigate(`/connections/${result.data.createClientConnection.id}`);
@@ -141,7 +142,7 @@ export function ConnectionPage({ id }: { id: string | undefined }) {
   }
 
   async function deleteConnection() {
-    const result = await remove({ id: id! });
+    const result = await remove({ id: id! }, { additionalTypenames: ['ClientConnection'] });
     if (result.error) {
       setConfirmDelete(false);
       return setErrors({ fields: {}, general: messageOf(result.error) });
@@ -206,7 +207,7 @@ export function ConnectionPage({ id }: { id: string | undefined }) {
         <FieldGroup legend="Headers" error={fieldError('headers')} hint="Sent with every request. Sensitive values are encrypted and never shown again.">
           {form.headers.map((header, index) => (
             <div className="header-row" key={header.key}>
-              <input type="text" aria-label={`Header ${index + 1}`} value={header.name} onChange={(e) => editHeader(header.key, { name: e.target.value })} />
+              <input type="text" aria-label={`Header ${index + 1} name`} value={header.name} onChange={(e) => editHeader(header.key, { name: e.target.value })} />
               <input
                 type={header.sensitive ? 'password' : 'text'}
                 aria-label={`Header ${index + 1} value`}

@@ -101,9 +101,6 @@ export function ExportPage({ id }: { id: string }) {
           </button>
         )}
       </div>
-      <p>
-        <Link href="/exports">Back to the exports</Link>
-      </p>
       {message && (message.error ? <ErrorMessage>{message.text}</ErrorMessage> : <Notice>{message.text}</Notice>)}
       <dl className="details">
         <dt>State</dt>
@@ -145,7 +142,7 @@ export function ExportPage({ id }: { id: string }) {
         </dd>
       </dl>
       <h2>Payload</h2>
-      <pre aria-label="Payload" tabIndex={0}>
+      <pre role="region" aria-label="Payload" tabIndex={0}>
         <code>{pretty(item.payload)}</code>
       </pre>
       <h2 id="attempts-heading">Attempts</h2>

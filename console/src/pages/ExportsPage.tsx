@@ -86,7 +86,9 @@ export function ExportsPage() {
     setMessage(undefined);
   };
 
-  const retryFilter = { jobId: filter.jobId, state: 'FAILED' as const, from: filter.from, to: filter.to };
+  // The list's own filter, so the count and the retry are about the exports on screen (their FAILED ones).
+  const retryFilter = { jobId: filter.jobId, state: 'FAILED' as const, objectReference: filter.objectReference, createdFrom: filter.from, createdTo: filter.to };
+  const retryable = filters.state === '' || filters.state === 'FAILED';
   async function countFailed() {
     setMessage(undefined);
     setBusy(true);
@@ -108,7 +110,12 @@ export function ExportsPage() {
   }
 
   const jobName = jobs?.exportJobs.content.find((j) => j.id === filters.jobId)?.name;
-  const scope = [jobName ? `of the job ${jobName}` : 'of every job you may retry', filter.from ? `that failed from ${formatTime(filter.from)}` : undefined, filter.to ? `until ${formatTime(filter.to)}` : undefined]
+  const scope = [
+    jobName ? `of the job ${jobName}` : 'of every job you may retry',
+    filter.objectReference ? `for ${filter.objectReference}` : undefined,
+    filter.from ? `created from ${formatTime(filter.from)}` : undefined,
+    filter.to ? `${filter.from ? 'until' : 'created before'} ${formatTime(filter.to)}` : undefined,
+  ]
     .filter(Boolean)
     .join(' ');
 
@@ -116,7 +123,7 @@ export function ExportsPage() {
     <>
       <div className="page-title">
         <h1>Exports</h1>
-        <button type="button" onClick={countFailed} disabled={busy}>
+        <button type="button" onClick={countFailed} disabled={busy || !retryable} aria-describedby={retryable ? undefined : 'retry-failed-hint'}>
           Retry failed
         </button>
       </div>
@@ -127,6 +134,11 @@ export function ExportsPage() {
           onConfirm={retryFailed}
           onCancel={() => setRetry(undefined)}
         />
+      )}
+      {!retryable && (
+        <p className="hint" id="retry-failed-hint">
+          Retry failed applies to FAILED exports: choose the state FAILED or all states.
+        </p>
       )}
       {message && (message.error ? <ErrorMessage>{message.text}</ErrorMessage> : <Notice>{message.text}</Notice>)}
       <form className="filters" role="search" aria-label="Filter exports" onSubmit={(e) => e.preventDefault()}>

@@ -10,7 +10,7 @@ import { Field, FieldGroup } from '../components/Field';
 import { Health } from '../components/Health';
 import { Rows } from '../components/Rows';
 import { ErrorMessage, Loading, Notice } from '../components/Status';
-import { formErrors, messageOf, type FormErrors } from '../errors';
+import { focusFirstInvalid, formErrors, messageOf, type FormErrors } from '../errors';
 import { graphql } from '../graphql';
 import { emptyJob, formToInput, jobFieldOf, jobToForm, type JobForm } from './job-form';
 import { JobPreview } from './JobPreview';
@@ -104,7 +104,8 @@ const DeleteJob = graphql(`
 export function JobPage({ id }: { id: string | undefined }) {
   const [, navigate] = useLocation();
   const [{ data: options, error: optionsError }] = useQuery({ query: FormData });
-  const [{ data: stored, error: jobError }] = useQuery({ query: Job, variables: { id: id ?? '' }, pause: id === undefined });
+  // From the server, not the cache: the form starts from it once and a save replaces the whole job.
+  const [{ data: stored, error: jobError }] = useQuery({ query: Job, variables: { id: id ?? '' }, pause: id === undefined, requestPolicy: 'network-only' });
   const [form, setForm] = useState<JobForm>();
   const [errors, setErrors] = useState<FormErrors>({ fields: {} });
   const [notice, setNotice] = useState<string>();
@@ -133,7 +134,7 @@ export function JobPage({ id }: { id: string | undefined }) {
     setNotice(undefined);
     const input = formToInput(form!);
     const result = id === undefined ? await create({ input }) : await update({ id, input });
-    if (result.error) return setErrors(formErrors(result.error, jobFieldOf));
+    if (result.error) return setErrors(focusFirstInvalid(formErrors(result.error, jobFieldOf)));
     setErrors({ fields: {} });
     if (id === undefined && result.data && 'createExportJob' in result.data) {
       navigate(`/jobs/${result.data.createExportJob.id}`);
@@ -143,7 +144,7 @@ export function JobPage({ id }: { id: string | undefined }) {
   }
 
   async function deleteJob() {
-    const result = await remove({ id: id! });
+    const result = await remove({ id: id! }, { additionalTypenames: ['ExportJob', 'Export'] });
     if (result.error) {
       setConfirmDelete(false);
       return setErrors({ fields: {}, general: messageOf(result.error) });
@@ -195,9 +196,20 @@ export function JobPage({ id }: { id: string | undefined }) {
             ))}
           </select>
         </Field>
-        <FieldGroup legend="Trigger statuses" error={fieldError('triggerStatuses')} hint="The job exports an object when it reaches one of these statuses.">
-          <Choices options={(catalogue?.statuses ?? []).map((s) => ({ value: s, label: s }))} selected={form.triggerStatuses} onChange={(triggerStatuses) => set({ triggerStatuses })} />
-        </FieldGroup>
+        <Field label="Trigger statuses" error={fieldError('triggerStatuses')} hint="The job exports an object when it reaches one of these statuses. Hold Ctrl (⌘ on a Mac) to choose several.">
+          <select
+            multiple
+            size={Math.min(10, catalogue?.statuses.length ?? 3)}
+            value={form.triggerStatuses}
+            onChange={(e) => set({ triggerStatuses: [...e.target.selectedOptions].map((option) => option.value) })}
+          >
+            {(catalogue?.statuses ?? []).map((status) => (
+              <option key={status} value={status}>
+                {status}
+              </option>
+            ))}
+          </select>
+        </Field>
         <Checkbox
           label="Allow multiple exports"
           checked={form.allowMultipleExports}

@@ -44,7 +44,7 @@ export function JobPreview({ jobId }: { jobId: string }) {
       </form>
       {result?.error && <ErrorMessage>{result.error}</ErrorMessage>}
       {result?.json && (
-        <pre aria-label="Preview JSON" tabIndex={0}>
+        <pre role="region" aria-label="Preview JSON" tabIndex={0}>
           <code>{result.json}</code>
         </pre>
       )}

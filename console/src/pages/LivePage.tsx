@@ -59,6 +59,11 @@ export function LivePage() {
       {error && <ErrorMessage>The live feed stopped: {messageOf(error)}</ErrorMessage>}
       {!results?.length && <Empty>Waiting for results: each finished attempt appears here as it happens.</Empty>}
       {results && results.length > 0 && (
+        <p role="status" className="hint">
+          {results.length === KEPT ? `The latest ${KEPT} results` : `${results.length} result${results.length === 1 ? '' : 's'}`} since this page opened
+        </p>
+      )}
+      {results && results.length > 0 && (
         <table>
           <caption className="visually-hidden">Latest results, newest first</caption>
           <thead>
@@ -73,7 +78,7 @@ export function LivePage() {
               <th scope="col">Error</th>
             </tr>
           </thead>
-          <tbody aria-live="polite">
+          <tbody>
             {results.map((r) => (
               <tr key={`${r.exportId}-${r.attempt}`}>
                 <td>

@@ -47,7 +47,7 @@ export function SignIn({ notice, onSignedIn }: SignInProps) {
       <form onSubmit={submit} noValidate>
         <div className="field">
           <label htmlFor="access-token">Access token</label>
-          <input id="access-token" type="password" autoComplete="current-password" value={token} onChange={(e) => setToken(e.target.value)} />
+          <input id="access-token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} />
         </div>
         {error && <ErrorMessage>{error}</ErrorMessage>}
         <button type="submit" disabled={checking}>

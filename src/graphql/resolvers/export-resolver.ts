@@ -39,7 +39,7 @@ export class ExportResolver {
     @Arg('dryRun', () => Boolean, { defaultValue: false, description: 'Only count the exports the retry would queue; nothing changes' }) dryRun: boolean,
     @Ctx() { scope, services }: GraphQLContext,
   ) {
-    return services.exports.retryMany(scope, { jobId: filter.jobId, state: filter.state as 'FAILED' | 'RETRY_SCHEDULED' | undefined, from: filter.from, to: filter.to }, dryRun);
+    return services.exports.retryMany(scope, { ...filter, state: filter.state as 'FAILED' | 'RETRY_SCHEDULED' | undefined }, dryRun);
   }
 
   @Mutation(() => OrderType, { description: 'Writes order_logistic/order_line; a status change triggers exports' })

@@ -135,4 +135,7 @@ export class RetryExportsFilterInput {
   state?: ExportStateEnum;
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'Exports last changed (for FAILED: failed) at or after this instant' }) from?: Date;
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'Exports last changed before this instant' }) to?: Date;
+  @Field(() => String, { nullable: true, description: 'The object reference, across jobs' }) objectReference?: string;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Exports created at or after this instant (the exports filter from)' }) createdFrom?: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Exports created before this instant (the exports filter to)' }) createdTo?: Date;
 }
