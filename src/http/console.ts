@@ -12,15 +12,13 @@ import helmet from 'helmet';
 /** The console's client-side routes: each serves the page, which shows the route. */
 export const CONSOLE_ROUTES = ['/', '/jobs', '/jobs/*path', '/connections', '/connections/*path', '/exports', '/exports/*path', '/live'];
 
-/** dist/console under the project root, found from this file whether it runs from src/ (tests) or dist/src/. */
+/**
+ * dist/console under the project root, from this file whether it runs as src/http/console.ts (tests) or as
+ * dist/src/http/console.js (npm start). Not found by looking for package.json: tsc copies it into dist/.
+ */
 export function defaultConsoleDir(): string {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return path.join(dir, 'dist', 'console');
+  const built = __dirname.split(path.sep).includes('dist');
+  return path.resolve(__dirname, built ? '../../..' : '../..', 'dist', 'console');
 }
 
 const securityHeaders: RequestHandler = helmet({

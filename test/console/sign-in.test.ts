@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection, createJob, createOperator, createStore, jobInput } from '../support/fixtures';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway';
+import { killInstance, startInstance } from '../support/instance';
 import { launchBrowser, openConsole, seriousViolations, signIn, visible, type Browser } from '../support/browser';
 
 let t: TestGateway;
@@ -53,6 +54,17 @@ describe('GET /', () => {
     const code = await script.text();
     expect(code).not.toContain('jsxDEV'); // React's production build
     expect(code).not.toMatch(/https?:\/\/(?!127\.0\.0\.1|localhost)[a-z0-9.-]+\.(com|net|io|org)\/[\w/-]*\.(js|css)/i); // no CDN
+  });
+
+  it('is served by the built gateway as npm start runs it', async () => {
+    const instance = await startInstance(t.db.url);
+    try {
+      const response = await fetch(`${instance.url}/exports`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toMatch(/<script type="module" crossorigin src="\/assets\//);
+    } finally {
+      await killInstance(instance);
+    }
   });
 
   it('serves the page on its client routes, and an unknown asset is a 404', async () => {
