@@ -20,6 +20,7 @@ import { sqlRunner } from './db/sql-runner';
 import { resolveAdminToken, resolveSecretKey } from './dev-secrets';
 import { Dispatcher, dispatchSteps, SAFETY_POLL_MS } from './dispatch/dispatcher';
 import { Listener } from './dispatch/listener';
+import { OperationalFeed } from './dispatch/operational-feed';
 import { ResultsFeed } from './dispatch/results-feed';
 import { Sender } from './dispatch/sender';
 import type { SettledExport } from './dispatch/sql/settle-attempts';
@@ -42,6 +43,7 @@ export interface Gateway {
   listener: Listener;
   sweeper: Sweeper;
   results: ResultsFeed;
+  events: OperationalFeed;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ interface Parts {
   dispatcher?: Dispatcher;
   sweeper?: Sweeper;
   results?: ResultsFeed;
+  events?: OperationalFeed;
   subscriptions?: SubscriptionServer;
   apollo?: { stop(): Promise<void> };
 }
@@ -64,6 +67,7 @@ async function closeParts(parts: Parts, logger: Logger): Promise<void> {
     ['dispatcher', parts.dispatcher && (() => parts.dispatcher!.stop())],
     ['subscriptions', parts.subscriptions && (() => parts.subscriptions!.close())],
     ['result feed', parts.results && (() => parts.results!.stop())],
+    ['operational event feed', parts.events && (() => parts.events!.stop())],
     ['http', parts.apollo && (() => parts.apollo!.stop())],
     ['listener', parts.listener && (() => parts.listener!.stop())],
     ['sender', parts.sender && (() => parts.sender!.close())],
@@ -103,6 +107,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     // Published on the dispatcher's pool too: a result notice is best effort and need not wait for a WAL flush.
     const results = (parts.results = new ResultsFeed(dispatchOrm, databaseUrl, logger));
     await results.start();
+    const events = (parts.events = new OperationalFeed(databaseUrl, logger));
+    await events.start();
     // Every finished attempt, whether settled by a sender or reclaimed after an expired lease, is counted and published.
     const report = (settled: SettledExport[]) => {
       metrics.recordSettled(settled);
@@ -125,7 +131,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const apollo = createApolloServer({ schema, production: config.production, logger, plugins: [ApolloServerPluginDrainHttpServer({ httpServer })] });
     await apollo.start();
     parts.apollo = apollo;
-    parts.subscriptions = serveSubscriptions({ httpServer, schema, orm, authenticator, services, results, logger, production: config.production });
+    parts.subscriptions = serveSubscriptions({ httpServer, schema, orm, authenticator, services, results, events, logger, production: config.production });
     const app = createApp({
       orm,
       apollo,
@@ -161,6 +167,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       listener,
       sweeper,
       results,
+      events,
       close: () => {
         stopping = true;
         return closeParts(parts, logger);

@@ -11,3 +11,5 @@ export const STATUS_CHANGE_NOTICE = '';
 export const EXPORTS_DUE_NOTICE = 'exports';
 /** Attempt results, for the live feed of every instance (dispatch/results-feed.ts). */
 export const RESULTS_CHANNEL = 'jobout_export_result';
+/** Operational events (CONTRACT §11: failures, suspended and recovered connections, paused and resumed jobs). */
+export const OPERATIONAL_CHANNEL = 'jobout_operational_event';

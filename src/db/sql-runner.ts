@@ -55,3 +55,22 @@ export function sqlRunner(source: MikroORM | EntityManager): SqlRunner {
     },
   };
 }
+
+/**
+ * The same `$1` SQL inside the EntityManager's transaction (`em` as `transactional` hands it over), for a service's
+ * multi-statement change that must commit or fail as one. MikroORM takes `?` placeholders: each `$n` becomes one,
+ * with its value repeated where `$n` is.
+ */
+export function transactionSql(em: EntityManager): SqlRunner {
+  return {
+    async query(statement, params = []) {
+      const text = typeof statement === 'string' ? statement : statement.text;
+      const values: unknown[] = [];
+      const positional = text.replace(/\$(\d+)/g, (_match, index: string) => {
+        values.push(params[Number(index) - 1]);
+        return '?';
+      });
+      return (await em.execute(positional, values, 'all')) as never[];
+    },
+  };
+}

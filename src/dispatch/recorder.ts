@@ -22,13 +22,13 @@ import { payloadText, type ObjectSnapshot } from '../domain/payload';
 import type { ClaimedExport } from './claimed-export';
 import { leaseMs } from './lease-budget';
 import { claimChanges, type ClaimedChanges } from './sql/claim-changes';
-import { insertExports, type ExportRow } from './sql/insert-exports';
+import { insertExports, type ExportRow, type InsertedExport } from './sql/insert-exports';
 import { releaseChanges } from './sql/release-changes';
 
 /** The round's statements, injectable so that a test can make one fail. */
 export interface RecordingSteps {
   claimChanges(limit: number): Promise<ClaimedChanges>;
-  insertExports(rows: ExportRow[], changeIds: string[]): Promise<string[]>;
+  insertExports(rows: ExportRow[], changeIds: string[]): Promise<InsertedExport[]>;
   releaseChanges(changeIds: string[], claimedUntil: string | null): Promise<void>;
 }
 
@@ -64,8 +64,10 @@ export async function recordExports(steps: RecordingSteps, limit: number, room: 
   try {
     const { rows, claims } = exportRows(batch, room);
     const inserted = await steps.insertExports(rows, changeIds);
-    // A row that hit the dedupe key was not inserted: only the claims that exist are sent.
-    return { changes: changeIds.length, exports: inserted.length, claimed: inserted.flatMap((id) => claims.get(id) ?? []) };
+    // A row that hit the dedupe key was not inserted, and one parked at insert (its job paused, its connection
+    // suspended) was not claimed: only the claims inserted SENDING are sent.
+    const sending = inserted.filter((row) => row.state === 'SENDING');
+    return { changes: changeIds.length, exports: inserted.length, claimed: sending.flatMap(({ id }) => claims.get(id) ?? []) };
   } catch (error) {
     // the error that matters is the one rethrown; unreleased, the changes wait for their claim to end
     await steps.releaseChanges(changeIds, batch.claimed_until).catch(() => {});

@@ -38,7 +38,8 @@ const WRITABLE_FIELDS = [
   'supplierExternalIds',
 ] as const;
 /** Read-only fields a client may echo back from a GET; they are ignored, not refused. */
-export const READ_ONLY_FIELDS = ['id', 'createdAt', 'updatedAt', 'lastSuccessAt', 'lastFailureAt', 'consecutiveFailures', 'failedExports'];
+/** Echoed back from a GET and ignored: `paused` changes only through pauseExportJob and resumeExportJob. */
+export const READ_ONLY_FIELDS = ['id', 'paused', 'createdAt', 'updatedAt', 'lastSuccessAt', 'lastFailureAt', 'consecutiveFailures', 'failedExports'];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string) => UUID.test(value);

@@ -44,5 +44,6 @@ export function statusesOf(objectType: ObjectType): readonly string[] {
   return objectType === 'ORDER' ? ORDER_STATUSES : INCIDENT_STATUSES;
 }
 
-export const EXPORT_STATES = ['PENDING', 'SENDING', 'RETRY_SCHEDULED', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+/** PAUSED: parked while its job is paused or its connection suspended; not attempted, its retries kept. */
+export const EXPORT_STATES = ['PENDING', 'SENDING', 'RETRY_SCHEDULED', 'PAUSED', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type ExportState = (typeof EXPORT_STATES)[number];

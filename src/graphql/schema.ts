@@ -6,6 +6,7 @@ import { ExportJobResolver } from './resolvers/export-job-resolver';
 import { ExportResolver } from './resolvers/export-resolver';
 import { ExportResultResolver } from './resolvers/export-result-resolver';
 import { ReferenceDataResolver } from './resolvers/reference-data-resolver';
+import { OperationalEventResolver } from './resolvers/operational-event-resolver';
 
 /**
  * type-graphql refuses to build subscriptions without a PubSub, even when each one brings its own `subscribe`
@@ -23,7 +24,7 @@ const NO_PUBSUB: PubSub = {
 /** The back-office schema. Input rules are checked by the services, not by class-validator. */
 export function buildApiSchema(): GraphQLSchema {
   return buildSchemaSync({
-    resolvers: [ReferenceDataResolver, ClientConnectionResolver, ExportJobResolver, ExportJobHealthResolver, ExportResolver, ExportResultResolver],
+    resolvers: [ReferenceDataResolver, ClientConnectionResolver, ExportJobResolver, ExportJobHealthResolver, ExportResolver, ExportResultResolver, OperationalEventResolver],
     pubSub: NO_PUBSUB,
     validate: false,
   });

@@ -13,6 +13,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/authenticator';
 import { addressOf } from '../auth/failed-auth-throttle';
 import { bearerToken, hashToken } from '../auth/tokens';
+import type { OperationalEventSource } from '../dispatch/operational-feed';
 import type { ResultSource } from '../dispatch/results-feed';
 import { DomainError, TooManyRequestsError } from '../domain/errors';
 import type { Logger } from '../logger';
@@ -35,6 +36,7 @@ export interface SubscriptionServerDeps {
   authenticator: Authenticator;
   services: Services;
   results: ResultSource;
+  events: OperationalEventSource;
   logger: Logger;
   production: boolean;
 }
@@ -110,6 +112,7 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
           },
           services: deps.services,
           results: deps.results,
+          events: deps.events,
         };
       },
       // Every operation checks the socket's token again: one revoked or rotated runs nothing more.

@@ -58,6 +58,7 @@ const schemas: Record<string, JsonObject> = {
       apiCall: ref('ApiCall'),
       mapping: { type: 'array', items: ref('MappingEntry') },
       includeCustomFields: { type: 'boolean' },
+      paused: { type: 'boolean', description: 'Paused through GraphQL pauseExportJob: changes are recorded as PAUSED exports, sent oldest first on resume' },
       suppliers: {
         type: 'array',
         items: ref('JobSupplier'),

@@ -35,6 +35,8 @@ export interface ExportJobView {
   apiCall: { httpMethod: HttpMethod; path: string; queryParams: QueryParam[] };
   mapping: MappingEntry[];
   includeCustomFields: boolean;
+  /** Paused by pauseExportJob: its exports wait PAUSED until resumeExportJob. */
+  paused: boolean;
   /** Only the suppliers visible to the caller. */
   suppliers: { externalId: string; name: string }[];
   createdAt: Date;
@@ -284,6 +286,7 @@ function jobView(scope: Scope, job: ExportJob, storeExternalIds: string[]): Expo
     apiCall: { httpMethod: job.httpMethod, path: job.path, queryParams: job.queryParams },
     mapping: job.mapping,
     includeCustomFields: job.includeCustomFields,
+    paused: job.paused,
     suppliers: job.suppliers
       .getItems()
       .filter((supplier) => canSeeSupplier(scope, supplier))
@@ -307,7 +310,7 @@ const SOURCE_TABLES: Record<ObjectType, string> = { ORDER: 'order_logistic', INC
  * writes lock the order system's tables (below, and in the watch refresh trigger); a long order transaction
  * must make the edit fail rather than stall the order system's writes, which queue behind the waiting lock.
  */
-async function jobTransaction<T>(em: EntityManager, work: (em: EntityManager) => Promise<T>): Promise<T> {
+export async function jobTransaction<T>(em: EntityManager, work: (em: EntityManager) => Promise<T>): Promise<T> {
   try {
     return await em.transactional(async (tx) => {
       await tx.execute(`set local lock_timeout = '${SOURCE_LOCK_TIMEOUT}'`);

@@ -4,6 +4,7 @@ import { ConnectionTestService } from './connection-test';
 import { ExportJobService } from './export-job-service';
 import { ExportService } from './export-service';
 import { IngestService } from './ingest-service';
+import { JobPauseService } from './job-pause-service';
 import { OperatorService } from './operator-service';
 import { ReferenceDataService } from './reference-data-service';
 
@@ -14,6 +15,7 @@ export interface Services {
   connections: ConnectionService;
   connectionTests: ConnectionTestService;
   jobs: ExportJobService;
+  jobPauses: JobPauseService;
   exports: ExportService;
   ingest: IngestService;
 }
@@ -31,12 +33,14 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps): Services {
   const referenceData = new ReferenceDataService();
   const connections = new ConnectionService(deps.secrets, referenceData, { allowPrivateTargets: deps.allowPrivateTargets });
+  const jobs = new ExportJobService(referenceData, connections);
   return {
     referenceData,
     operators: new OperatorService(referenceData),
     connections,
     connectionTests: new ConnectionTestService(deps.secrets, connections, { allowPrivateTargets: deps.allowPrivateTargets, httpTimeoutMs: deps.httpTimeoutMs, userAgent: deps.userAgent }),
-    jobs: new ExportJobService(referenceData, connections),
+    jobs,
+    jobPauses: new JobPauseService(jobs),
     exports: new ExportService(),
     ingest: new IngestService(),
   };

@@ -127,7 +127,7 @@ describe('insertExports', () => {
     const claimed = await claimChanges(sql, 10);
     const ids = [exportIdFor('a'), exportIdFor('b')];
     const inserted = await insertExports(sql, [exportRow(ids[0], 'O-1'), exportRow(ids[1], 'O-1', { state: 'FAILED', payload: '', last_error: 'payload could not be built' })], claimed.changes.map((c) => c.id));
-    expect(inserted.sort()).toEqual([...ids].sort());
+    expect(inserted.map((row) => row.id).sort()).toEqual([...ids].sort());
     expect(await outbox()).toEqual([]);
     const rows = await db.query<any>('select id, state, attempts, next_attempt_at is not null as due, finished_at is not null as finished from export order by state');
     expect(rows).toEqual([
@@ -138,7 +138,7 @@ describe('insertExports', () => {
 
   it('inserts nothing for an id that exists (the dedupe key), and does not return it', async () => {
     const id = exportIdFor('same');
-    expect(await insertExports(sql, [exportRow(id, 'O-1')], [])).toEqual([id]);
+    expect(await insertExports(sql, [exportRow(id, 'O-1')], [])).toEqual([{ id, state: 'PENDING' }]);
     expect(await insertExports(sql, [exportRow(id, 'O-1', { payload: '{"changed":true}' })], [])).toEqual([]);
     expect(await db.query('select payload from export')).toEqual([{ payload: '{"reference":"O-1"}' }]);
   });
@@ -149,6 +149,27 @@ describe('insertExports', () => {
     const [row] = await db.query<any>(`select state, attempts, lease_token, extract(epoch from lease_until - now()) * 1000 as lease_left from export`);
     expect(row).toMatchObject({ state: 'SENDING', attempts: 1, lease_token: '00000000-0000-4000-8000-00000000000f' });
     expect(Number(row.lease_left)).toBeGreaterThan(leaseMs(2000) - 1_000);
+  });
+
+  it('inserts PAUSED, unclaimed and not due, the exports of a paused job or a suspended connection (CONTRACT §11)', async () => {
+    const claimed = { state: 'SENDING' as const, lease_token: '00000000-0000-4000-8000-00000000000f', lease_ms: leaseMs(2000) };
+    try {
+      await db.query('update export_job set paused = true where id = $1', [JOB]);
+      expect(await insertExports(sql, [exportRow(exportIdFor('p1'), 'O-1', claimed), exportRow(exportIdFor('p2'), 'O-2')], [])).toEqual([
+        { id: exportIdFor('p1'), state: 'PAUSED' },
+        { id: exportIdFor('p2'), state: 'PAUSED' },
+      ]);
+      await db.query('update export_job set paused = false where id = $1', [JOB]);
+      await db.query(`update client_connection set state = 'SUSPENDED' where id = $1`, [CONNECTION]);
+      expect(await insertExports(sql, [exportRow(exportIdFor('p3'), 'O-3', claimed)], [])).toEqual([{ id: exportIdFor('p3'), state: 'PAUSED' }]);
+      const rows = await db.query<any>(`select state, attempts, lease_token, next_attempt_at from export order by object_reference`);
+      expect(rows).toEqual(Array(3).fill({ state: 'PAUSED', attempts: 0, lease_token: null, next_attempt_at: null }));
+      // a failed payload stays FAILED: parking is for exports that could be sent
+      expect(await insertExports(sql, [exportRow(exportIdFor('p4'), 'O-4', { state: 'FAILED', payload: '', last_error: 'x' })], [])).toEqual([{ id: exportIdFor('p4'), state: 'FAILED' }]);
+    } finally {
+      await db.query('update export_job set paused = false');
+      await db.query(`update client_connection set state = 'ACTIVE'`);
+    }
   });
 });
 

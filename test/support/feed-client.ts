@@ -65,12 +65,13 @@ export function connectFeed(baseUrl: string, token: string | undefined): FeedCli
     },
     subscribeRaw(query: string, variables: Record<string, unknown> = {}) {
       const subscription = { events: [] as ExportResult[], errors: [] as unknown[], completed: false };
-      client.subscribe<{ exportResults: ExportResult }>(
+      client.subscribe<Record<string, ExportResult>>(
         { query, variables },
         {
           next: (result) => {
             if (result.errors) subscription.errors.push(...result.errors);
-            if (result.data) subscription.events.push(result.data.exportResults);
+            // the subscription's one root field, whichever it is (exportResults, operationalEvents)
+            if (result.data) subscription.events.push(Object.values(result.data)[0]);
           },
           error: (error) => subscription.errors.push(error),
           complete: () => (subscription.completed = true),

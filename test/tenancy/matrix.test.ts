@@ -91,6 +91,8 @@ const GRAPHQL_RULES: Record<string, Rule> = {
     call: (target) => gql(s.a.ADMIN, `mutation($id: ID!, $input: ExportJobInput!) { updateExportJob(id: $id, input: $input) { id } }`, { id: pick(target, b.job), input: jobInput(connectionOfA, { name: 'taken' }) }),
   },
   deleteExportJob: { kind: 'like-unknown', code: 'NOT_FOUND', call: (target) => gql(s.a.ADMIN, `mutation($id: ID!) { deleteExportJob(id: $id) }`, { id: pick(target, b.job) }) },
+  pauseExportJob: { kind: 'like-unknown', code: 'NOT_FOUND', call: (target) => gql(s.a.ADMIN, `mutation($id: ID!) { pauseExportJob(id: $id) { id } }`, { id: pick(target, b.job) }) },
+  resumeExportJob: { kind: 'like-unknown', code: 'NOT_FOUND', call: (target) => gql(s.a.ADMIN, `mutation($id: ID!) { resumeExportJob(id: $id) { id } }`, { id: pick(target, b.job) }) },
   addExportJobSuppliers: {
     kind: 'like-unknown',
     code: 'NOT_FOUND',
@@ -145,6 +147,7 @@ const GRAPHQL_RULES: Record<string, Rule> = {
   revokeOperator: { kind: 'like-unknown', code: 'NOT_FOUND', call: (target) => gql(s.a.ADMIN, `mutation($id: ID!) { revokeOperator(id: $id) { id } }`, { id: pick(target, b.operator) }) },
   // Subscriptions
   exportResults: { kind: 'own-resources-only', where: 'the "exportResults" test below, over graphql-ws' },
+  operationalEvents: { kind: 'own-resources-only', where: 'test/controls/pause.test.ts ("reaches only the operators who may see the job"), over graphql-ws' },
 };
 
 /** REST routes, by operation id: store A's USER on store B's job. */

@@ -6,7 +6,8 @@
  * A picked export its job may no longer send (`jobMayExport`: its supplier left the job's stores, the job's
  * connection no longer covers it, or the job was deleted) is CANCELLED instead of claimed, with the reason. Such a
  * claim returns fewer exports than it picked, so the dispatcher may take it for the last; the rest wait for the
- * next wake-up or safety poll, which only costs latency, and only then.
+ * next wake-up or safety poll, which only costs latency, and only then. Likewise, one whose job was paused or whose
+ * connection was suspended since it was recorded is parked PAUSED (CONTRACT §11), its attempts untouched.
  */
 import { prepared, type SqlRunner } from '../../db/sql-runner';
 import { JOB_SEND_JSON, type ClaimedExport, type JobSend } from '../claimed-export';
@@ -33,18 +34,23 @@ function claimSql(states: string): string {
     limit $3
     for update skip locked
   ), allowed as (
-    select p.id from picked p join export e on e.id = p.id join export_job j on j.id = e.job_id
+    -- parked rather than sent: its job was paused, or its connection suspended (but for the breaker's probe)
+    select p.id, (j.paused or (c.state = 'SUSPENDED' and not e.probe)) as park
+    from picked p join export e on e.id = p.id join export_job j on j.id = e.job_id join client_connection c on c.id = j.client_connection_id
     where ${jobMayExport('j', 'e.supplier_external_id')}
   ), refused as (
     update export e set state = 'CANCELLED', next_attempt_at = null, finished_at = now(), updated_at = now(),
                         last_error = '${NO_LONGER_EXPORTED}'
     where e.id = any(array(select id from picked)) and e.id <> all(array(select id from allowed))
+  ), parked as (
+    update export e set state = 'PAUSED', next_attempt_at = null, updated_at = now()
+    where e.id = any(array(select id from allowed where park))
   ), claimed as (
     update export e set state = 'SENDING', attempts = e.attempts + 1, lease_token = gen_random_uuid(),
                         lease_until = now() + ($4 * coalesce((select c.timeout_ms from export_job j join client_connection c on c.id = j.client_connection_id
                                                               where j.id = e.job_id), $1) + $2) * interval '1 millisecond',
                         next_attempt_at = null, updated_at = now()
-    where e.id = any(array(select id from allowed))
+    where e.id = any(array(select id from allowed where not park))
     returning e.id, e.lease_token, e.attempts, e.job_id, e.job_name, e.object_type, e.object_reference, e.trigger_status, e.payload
   )
   select cl.*, ${JOB_SEND_JSON} as send from claimed cl join export_job j on j.id = cl.job_id

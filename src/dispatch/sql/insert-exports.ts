@@ -5,7 +5,8 @@
  * recorded again (a round retried after its claim ended) is not inserted, and not returned.
  *
  * Exports claimed as they are recorded are inserted already SENDING, with their lease: no second write of each
- * row on the way to the partner.
+ * row on the way to the partner. Those of a paused job or a suspended connection are inserted PAUSED instead
+ * (CONTRACT §11): recorded, not attempted.
  */
 import { prepared, type SqlRunner } from '../../db/sql-runner';
 
@@ -28,27 +29,42 @@ export interface ExportRow {
 }
 
 const INSERT_EXPORTS_SQL = prepared('jobout_insert_exports', `
-  with inserted as (
+  with x as (
+    select * from json_to_recordset($1::json) as x(id uuid, job_id uuid, job_name text, object_type text, object_id uuid, object_reference text,
+                                                    supplier_external_id text, trigger_status text, status_change_id bigint,
+                                                    payload text, state text, last_error text, lease_token uuid, lease_ms integer)
+  ), parked_jobs as (
+    -- read here, at insert, not when the changes were matched: a pause committed meanwhile already holds
+    select j.id from export_job j join client_connection c on c.id = j.client_connection_id
+    where j.id = any(array(select distinct job_id from x)) and (j.paused or c.state = 'SUSPENDED')
+  ), rows as (
+    select x.*, case when x.state in ('PENDING', 'SENDING') and x.job_id in (select id from parked_jobs) then 'PAUSED' else x.state end as final_state
+    from x
+  ), inserted as (
     insert into export (id, job_id, job_name, object_type, object_id, object_reference, supplier_external_id, trigger_status,
                         status_change_id, payload, state, next_attempt_at, last_error, finished_at,
                         attempts, lease_token, lease_until)
-    select x.id, x.job_id, x.job_name, x.object_type, x.object_id, x.object_reference, x.supplier_external_id, x.trigger_status,
-           x.status_change_id, x.payload, x.state,
-           case when x.state = 'PENDING' then now() end, x.last_error, case when x.state = 'FAILED' then now() end,
-           case when x.state = 'SENDING' then 1 else 0 end, x.lease_token,
-           case when x.state = 'SENDING' then clock_timestamp() + x.lease_ms * interval '1 millisecond' end
-    from json_to_recordset($1::json) as x(id uuid, job_id uuid, job_name text, object_type text, object_id uuid, object_reference text,
-                                          supplier_external_id text, trigger_status text, status_change_id bigint,
-                                          payload text, state text, last_error text, lease_token uuid, lease_ms integer)
+    select r.id, r.job_id, r.job_name, r.object_type, r.object_id, r.object_reference, r.supplier_external_id, r.trigger_status,
+           r.status_change_id, r.payload, r.final_state,
+           case when r.final_state = 'PENDING' then now() end, r.last_error, case when r.final_state = 'FAILED' then now() end,
+           case when r.final_state = 'SENDING' then 1 else 0 end, case when r.final_state = 'SENDING' then r.lease_token end,
+           case when r.final_state = 'SENDING' then clock_timestamp() + r.lease_ms * interval '1 millisecond' end
+    from rows r
     on conflict (id) do nothing -- the id is the dedupe key's digest
-    returning id
+    returning id, state
   ), recorded as (
     delete from status_change where id = any($2::bigint[])
   )
-  select coalesce(json_agg(id), '[]') as inserted from inserted`);
+  select coalesce(json_agg(json_build_object('id', id, 'state', state)), '[]') as inserted from inserted`);
 
-/** Returns the ids of the exports actually inserted. */
-export async function insertExports(sql: SqlRunner, rows: ExportRow[], changeIds: string[]): Promise<string[]> {
-  const [{ inserted }] = await sql.query<{ inserted: string[] }>(INSERT_EXPORTS_SQL, [JSON.stringify(rows), changeIds]);
+export interface InsertedExport {
+  id: string;
+  /** As inserted: an export claimed at recording whose job is paused, or whose connection is suspended, is PAUSED instead. */
+  state: 'PENDING' | 'SENDING' | 'PAUSED' | 'FAILED';
+}
+
+/** Returns the exports actually inserted, with the state each was inserted in. */
+export async function insertExports(sql: SqlRunner, rows: ExportRow[], changeIds: string[]): Promise<InsertedExport[]> {
+  const [{ inserted }] = await sql.query<{ inserted: InsertedExport[] }>(INSERT_EXPORTS_SQL, [JSON.stringify(rows), changeIds]);
   return inserted;
 }

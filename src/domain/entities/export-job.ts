@@ -15,7 +15,7 @@ export interface QueryParam {
 /** An export job ("jobout"): which objects, on which statuses, for which suppliers, to which endpoint. */
 @Entity({ tableName: 'export_job' })
 export class ExportJob {
-  [OptionalProps]?: 'exportMethod' | 'allowMultipleExports' | 'queryParams' | 'mapping' | 'includeCustomFields' | 'storeIds' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'exportMethod' | 'allowMultipleExports' | 'queryParams' | 'mapping' | 'includeCustomFields' | 'storeIds' | 'paused' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
   id!: string;
@@ -57,6 +57,10 @@ export class ExportJob {
   /** Owner stores (ids, sorted); empty = a global job (CONTRACT §2a). */
   @Property({ type: 'uuid[]' })
   storeIds: string[] = [];
+
+  /** Paused (CONTRACT §11): changes are still recorded, as PAUSED exports; set only by pause/resume, never by a replacement. */
+  @Property({ type: 'boolean' })
+  paused = false;
 
   /** Empty = the job exports for every supplier (of its owner stores). */
   @ManyToMany({ entity: () => Supplier, pivotTable: 'export_job_supplier', joinColumn: 'export_job_id', inverseJoinColumn: 'supplier_id' })

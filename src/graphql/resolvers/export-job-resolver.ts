@@ -33,6 +33,16 @@ export class ExportJobResolver {
     return services.jobs.replace(scope, id, input);
   }
 
+  @Mutation(() => ExportJobType, { description: 'Changes reaching a trigger status are recorded as PAUSED exports, not attempted; waiting exports are parked with their retries' })
+  pauseExportJob(@Arg('id', () => ID) id: string, @Ctx() { scope, services }: GraphQLContext) {
+    return services.jobPauses.pause(scope, id);
+  }
+
+  @Mutation(() => ExportJobType, { description: 'Sends the PAUSED exports oldest first (unless the connection is suspended) and exports as before' })
+  resumeExportJob(@Arg('id', () => ID) id: string, @Ctx() { scope, services }: GraphQLContext) {
+    return services.jobPauses.resume(scope, id);
+  }
+
   @Mutation(() => Boolean, { description: 'Irreversible' })
   async deleteExportJob(@Arg('id', () => ID) id: string, @Ctx() { scope, services }: GraphQLContext) {
     await services.jobs.delete(scope, id);

@@ -1,13 +1,15 @@
 import { Args, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import type { OperationalEventSource } from '../../dispatch/operational-feed';
 import type { ResultSource } from '../../dispatch/results-feed';
 import type { ExportResultEvent } from '../../domain/export-result';
 import { exportResultFilter } from '../../services/export-results';
 import type { GraphQLContext } from '../context';
 import { ExportResultArgs, ExportResultType } from '../types/export-result';
 
-/** The context of an operation over graphql-ws: the HTTP one plus the instance's result feed. */
+/** The context of an operation over graphql-ws: the HTTP one plus the instance's feeds. */
 export interface SubscriptionContext extends GraphQLContext {
   results: ResultSource;
+  events: OperationalEventSource;
 }
 
 @Resolver()

@@ -39,6 +39,7 @@ export class ExportJobType {
   @Field(() => ApiCallType) apiCall!: ApiCallType;
   @Field(() => [MappingEntryType]) mapping!: MappingEntryType[];
   @Field(() => Boolean) includeCustomFields!: boolean;
+  @Field(() => Boolean, { description: 'Paused (pauseExportJob): changes are recorded as PAUSED exports, sent oldest first on resumeExportJob' }) paused!: boolean;
   @Field(() => [JobSupplierType], { description: 'The suppliers of the job that the caller may see; empty = all suppliers' }) suppliers!: JobSupplierType[];
   @Field(() => GraphQLISODateTime) createdAt!: Date;
   @Field(() => GraphQLISODateTime) updatedAt!: Date;
