@@ -30,6 +30,8 @@ export interface Config {
   retry: RetryPolicy;
   /** node-cron expression of the retry sweeper. Default every minute. */
   sweepCron: string;
+  /** Days a finished export keeps its payload and attempts (CONTRACT §11). Default 90. */
+  retentionDays: number;
   /** One deadline per attempt, connection to last byte, in ms. Default 10 s. */
   httpTimeoutMs: number;
   /** Allow targets on loopback, private and link-local addresses. Default false. */
@@ -52,6 +54,7 @@ export const DEFAULTS = {
   sweepCron: '* * * * *',
   httpTimeoutMs: 10 * SECOND,
   dispatchConcurrency: 32,
+  retentionDays: 90,
 } as const;
 
 export class ConfigError extends Error {
@@ -157,6 +160,7 @@ export function loadConfig(env: Env): Config {
       intervalMs: integer(env, 'JOBOUT_RETRY_INTERVAL_MS', DEFAULTS.retryIntervalMs, 1, 7 * 24 * 60 * MINUTE),
     },
     sweepCron: sweepCron(env),
+    retentionDays: integer(env, 'JOBOUT_RETENTION_DAYS', DEFAULTS.retentionDays, 1, 36_500),
     httpTimeoutMs: integer(env, 'JOBOUT_HTTP_TIMEOUT_MS', DEFAULTS.httpTimeoutMs, 1, 10 * MINUTE),
     allowPrivateTargets: boolean(env, 'JOBOUT_ALLOW_PRIVATE_TARGETS'),
     dispatchConcurrency: integer(env, 'JOBOUT_DISPATCH_CONCURRENCY', DEFAULTS.dispatchConcurrency, 1, 10_000),

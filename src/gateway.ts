@@ -20,6 +20,7 @@ import { sqlRunner } from './db/sql-runner';
 import { resolveAdminToken, resolveSecretKey } from './dev-secrets';
 import { Dispatcher, dispatchSteps, SAFETY_POLL_MS } from './dispatch/dispatcher';
 import { Listener } from './dispatch/listener';
+import { OperationalAlerts } from './dispatch/operational-alerts';
 import { OperationalFeed } from './dispatch/operational-feed';
 import { ResultsFeed } from './dispatch/results-feed';
 import { Sender } from './dispatch/sender';
@@ -57,6 +58,7 @@ interface Parts {
   sweeper?: Sweeper;
   results?: ResultsFeed;
   events?: OperationalFeed;
+  alerts?: OperationalAlerts;
   subscriptions?: SubscriptionServer;
   apollo?: { stop(): Promise<void> };
 }
@@ -66,6 +68,7 @@ async function closeParts(parts: Parts, logger: Logger): Promise<void> {
     ['sweeper', parts.sweeper && (() => parts.sweeper!.stop())],
     ['dispatcher', parts.dispatcher && (() => parts.dispatcher!.stop())],
     ['subscriptions', parts.subscriptions && (() => parts.subscriptions!.close())],
+    ['operational alerts', parts.alerts && (() => parts.alerts!.flush())],
     ['result feed', parts.results && (() => parts.results!.stop())],
     ['operational event feed', parts.events && (() => parts.events!.stop())],
     ['http', parts.apollo && (() => parts.apollo!.stop())],
@@ -109,12 +112,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     await results.start();
     const events = (parts.events = new OperationalFeed(databaseUrl, logger));
     await events.start();
+    const dispatchSql = sqlRunner(dispatchOrm);
+    const alerts = (parts.alerts = new OperationalAlerts(dispatchSql, logger));
     // Every finished attempt, whether settled by a sender or reclaimed after an expired lease, is counted and published.
     const report = (settled: SettledExport[]) => {
       metrics.recordSettled(settled);
       results.publish(settled);
+      alerts.report(settled);
     };
-    const dispatchSql = sqlRunner(dispatchOrm);
     const dispatcher = (parts.dispatcher = new Dispatcher(
       { steps: dispatchSteps(dispatchSql, { httpTimeoutMs: config.httpTimeoutMs, retry: config.retry }), sender, secrets, logger, onSettled: report },
       { concurrency: config.dispatchConcurrency, httpTimeoutMs: config.httpTimeoutMs, safetyPollMs: SAFETY_POLL_MS },
@@ -122,7 +127,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const listener = (parts.listener = new Listener({ databaseUrl, logger, channel: DISPATCH_CHANNEL, onWake: (notice) => dispatcher.wake(notice) }));
     await listener.start();
     dispatcher.start();
-    const sweeper = (parts.sweeper = new Sweeper(dispatchSql, dispatcher, config.retry, logger, report));
+    const sweeper = (parts.sweeper = new Sweeper(dispatchSql, dispatcher, config.retry, config.retentionDays, logger, report));
     sweeper.start(config.sweepCron);
 
     const httpServer = createServer();

@@ -2,16 +2,21 @@
  * The retry sweeper, ticked by node-cron (JOBOUT_SWEEP_CRON). Every instance ticks; the database arbitrates:
  * each step claims with SKIP LOCKED or a conditional update, so N sweepers send each due retry once.
  *
- * A tick: reclaim exports whose lease expired (counted as an attempt), let the dispatcher send the retries that
- * are due (through its concurrency-bounded send path), and cancel exports whose job was deleted mid-send.
+ * A tick: reclaim exports whose lease expired (counted as an attempt), release the probes of suspended
+ * connections, let the dispatcher send the retries and probes that are due (through its concurrency-bounded send
+ * path), cancel exports whose job was deleted mid-send, and purge the payloads and attempts of exports finished
+ * longer ago than the retention period.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import { CANCEL_ORPHANED_EXPORTS } from '../db/cancel-orphaned-exports';
+import { EXPORTS_DUE_NOTICE } from '../db/notify-channels';
 import type { SqlRunner } from '../db/sql-runner';
 import type { RetryPolicy } from '../config';
 import type { Logger } from '../logger';
 import type { Dispatcher } from './dispatcher';
 import { reclaimExpiredLeases } from './sql/reclaim-expired-leases';
+import { purgeFinishedExports } from './sql/purge-finished-exports';
+import { releaseProbes } from './sql/release-probes';
 import type { SettledExport } from './sql/settle-attempts';
 
 export class Sweeper {
@@ -19,8 +24,10 @@ export class Sweeper {
 
   constructor(
     private readonly sql: SqlRunner,
-    private readonly dispatcher: Pick<Dispatcher, 'sendDueRetries'>,
+    private readonly dispatcher: Pick<Dispatcher, 'sendDueRetries' | 'wake'>,
     private readonly retry: RetryPolicy,
+    /** JOBOUT_RETENTION_DAYS. */
+    private readonly retentionDays: number,
     private readonly logger: Logger,
     /** Reclaimed exports count as finished attempts: metrics and the result feed. */
     private readonly onReclaimed: (reclaimed: SettledExport[]) => void,
@@ -46,14 +53,18 @@ export class Sweeper {
   }
 
   /** One tick; callable directly (tests, operators' tools). */
-  async sweep(): Promise<{ reclaimed: number }> {
+  async sweep(): Promise<{ reclaimed: number; purged: number }> {
     const reclaimed = await reclaimExpiredLeases(this.sql, this.retry);
     if (reclaimed.length > 0) {
       this.logger.warn('reclaimed exports whose lease expired', { exports: reclaimed.map((r) => r.id) });
       this.onReclaimed(reclaimed);
     }
+    // a probe is PENDING: the dispatcher's pending path sends it
+    if ((await releaseProbes(this.sql, this.retry.intervalMs)).length > 0) this.dispatcher.wake(EXPORTS_DUE_NOTICE);
     this.dispatcher.sendDueRetries();
     await this.sql.query(CANCEL_ORPHANED_EXPORTS); // exports of a job deleted mid-send that ended up waiting again
-    return { reclaimed: reclaimed.length };
+    const purged = await purgeFinishedExports(this.sql, this.retentionDays);
+    if (purged > 0) this.logger.info('purged the payloads and attempts of exports past their retention', { exports: purged, retentionDays: this.retentionDays });
+    return { reclaimed: reclaimed.length, purged };
   }
 }

@@ -7,8 +7,9 @@
  * gauges are read from the database and describe the whole cluster, so every instance reports the same values
  * (aggregate them with max, not sum).
  *
- * The gauges of work in progress (PENDING, RETRY_SCHEDULED, SENDING, due retries, outbox lag) are read at every
- * scrape: the partial indexes on due and leased exports hold only those rows, so that is cheap. Counting the
+ * The gauges of work in progress (PENDING, RETRY_SCHEDULED, SENDING, PAUSED, due retries, outbox lag, suspended
+ * connections) are read at every scrape: the partial indexes on due, leased and parked exports hold only those
+ * rows, so that is cheap. Counting the
  * finished exports (SUCCEEDED, FAILED, CANCELLED) scans the table, which grows without bound: they are counted at
  * most once per FINISHED_COUNT_MAX_AGE_MS, and a scrape in between reports the last count.
  */
@@ -37,7 +38,9 @@ const IN_PROGRESS_SQL = `
   select
     (select coalesce(json_object_agg(state, n), '{}') from (
        select state, count(*)::int as n from export where state in ('PENDING', 'RETRY_SCHEDULED') group by state
-       union all select 'SENDING', count(*)::int from export where state = 'SENDING') s) as states,
+       union all select 'SENDING', count(*)::int from export where state = 'SENDING'
+       union all select 'PAUSED', count(*)::int from export where state = 'PAUSED') s) as states,
+    (select count(*)::int from client_connection where state = 'SUSPENDED') as suspended_connections,
     -- the outbox holds only changes not yet recorded; the lowest id is (about) the oldest
     coalesce((select greatest(0, extract(epoch from now() - changed_at))::float8 from status_change order by id limit 1), 0) as outbox_lag,
     (select count(*)::int from export where state = 'RETRY_SCHEDULED' and next_attempt_at <= now()) as due_retries`;
@@ -51,6 +54,7 @@ const FINISHED_SQL = `select coalesce(json_object_agg(state, n), '{}') as states
 interface InProgressRow {
   /** json: the driver parses it. */
   states: Partial<Record<ExportState, number>>;
+  suspended_connections: number;
   outbox_lag: number;
   due_retries: number;
 }
@@ -101,6 +105,11 @@ export class Metrics {
   private readonly outboxLag = new Gauge({
     name: 'jobout_outbox_lag_seconds',
     help: 'Age of the oldest status change not yet turned into exports; 0 when there is none',
+    registers: [this.registry],
+  });
+  private readonly suspendedConnections = new Gauge({
+    name: 'jobout_suspended_connections',
+    help: 'Client connections suspended by their circuit breaker (their exports wait PAUSED)',
     registers: [this.registry],
   });
   private readonly dueRetries = new Gauge({
@@ -177,6 +186,7 @@ export class Metrics {
     for (const state of EXPORT_STATES) this.exports.set({ state }, (FINISHED_STATES.includes(state) ? finished[state] : row.states[state]) ?? 0);
     this.outboxLag.set(Number(row.outbox_lag));
     this.dueRetries.set(row.due_retries);
+    this.suspendedConnections.set(row.suspended_connections);
     return this.registry.metrics();
   }
 }

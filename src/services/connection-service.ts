@@ -10,7 +10,7 @@ import { headerSecretField, secretContext, type SecretBox } from '../auth/secret
 import { headerView, isSensitive, type HeaderView } from '../domain/connection-headers';
 import { parseConnectionInput, type ConnectionInput, type StoredSecrets } from '../domain/connection-input';
 import { ClientConnection, ExportJob } from '../domain/entities';
-import type { AuthType, StoredHeader } from '../domain/entities/client-connection';
+import type { AuthType, ConnectionState, StoredHeader } from '../domain/entities/client-connection';
 import { assertNoFieldErrors, DomainError, notFound, type FieldError } from '../domain/errors';
 import { checkUrlTarget } from '../net/address-policy';
 import { requireId } from './ids';
@@ -27,6 +27,10 @@ export interface ConnectionView {
   /** Sensitive header values are write-only: `value: null`. */
   headers: HeaderView[];
   timeoutMs: number | null;
+  /** Circuit breaker threshold; null = never suspended (CONTRACT §11). */
+  suspendAfterConsecutiveFailures: number | null;
+  state: ConnectionState;
+  suspendedAt: Date | null;
   auth: {
     type: AuthType;
     tokenUrl: string | null;
@@ -48,6 +52,9 @@ function connectionView(connection: ClientConnection, storeExternalIds: string[]
     baseUrl: connection.baseUrl,
     headers: connection.headers.map(headerView),
     timeoutMs: connection.timeoutMs ?? null,
+    suspendAfterConsecutiveFailures: connection.suspendAfterConsecutiveFailures ?? null,
+    state: connection.state,
+    suspendedAt: connection.suspendedAt ?? null,
     auth: {
       type: connection.authType,
       tokenUrl: connection.tokenUrl ?? null,
@@ -165,6 +172,7 @@ export class ConnectionService {
     connection.baseUrl = input.baseUrl;
     connection.headers = input.headers.map((header) => this.storedHeader(connection, header));
     connection.timeoutMs = input.timeoutMs;
+    connection.suspendAfterConsecutiveFailures = input.suspendAfterConsecutiveFailures;
     connection.authType = auth.type;
     connection.tokenUrl = oauth ? auth.tokenUrl : null;
     connection.clientId = oauth ? auth.clientId : null;

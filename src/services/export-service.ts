@@ -44,6 +44,8 @@ export interface ExportView {
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
+  /** When retention deleted its payload (now empty) and attempts; null = kept. */
+  purgedAt: Date | null;
 }
 
 export interface ExportFilter {
@@ -102,6 +104,7 @@ function exportView(row: Row): ExportView {
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     finishedAt: row.finished_at ? new Date(row.finished_at) : null,
+    purgedAt: row.purged_at ? new Date(row.purged_at) : null,
   };
 }
 
@@ -165,7 +168,7 @@ export class ExportService {
     requireWriter(scope.principal);
     const [row] = await sqlRunner(scope.em).query<Row>(
       `update export e set state = 'PENDING', retry_base = e.attempts, next_attempt_at = now(), finished_at = null, updated_at = now()
-       where e.id = $1 and e.state = 'FAILED' and ${exportVisible('e', '$2')}
+       where e.id = $1 and e.state = 'FAILED' and e.purged_at is null and ${exportVisible('e', '$2')}
          and exists (select 1 from export_job j where j.id = e.job_id and ${jobWritable('j', '$2')})
        returning e.*`,
       [requireId(id, 'id'), callerStores(scope)],
@@ -174,6 +177,7 @@ export class ExportService {
       const current = await this.get(scope, id); // NOT_FOUND when it does not exist or is not visible
       if (current.jobId === null) throw new DomainError('INVALID_STATE', `Export ${id} cannot be retried: its job was deleted`);
       if (current.state !== 'FAILED') throw new DomainError('INVALID_STATE', `Only a FAILED export can be retried; export ${id} is ${current.state}`);
+      if (current.purgedAt !== null) throw new DomainError('INVALID_STATE', `Export ${id} cannot be retried: its payload was purged (JOBOUT_RETENTION_DAYS)`);
       throw new DomainError('FORBIDDEN', `Export ${id} belongs to a job of stores you do not manage`);
     }
     await wakeDispatchers(scope);
@@ -192,6 +196,7 @@ export class ExportService {
     const stores = params.add(callerStores(scope));
     const conditions = [
       `e.state = ${params.add(state)}`,
+      'e.purged_at is null',
       exportVisible('e', stores),
       `exists (select 1 from export_job j where j.id = e.job_id and ${jobWritable('j', stores)})`,
     ];

@@ -1,4 +1,5 @@
 import type { SecretBox } from '../auth/secret-box';
+import { ConnectionResumeService } from './connection-resume-service';
 import { ConnectionService } from './connection-service';
 import { ConnectionTestService } from './connection-test';
 import { ExportJobService } from './export-job-service';
@@ -14,6 +15,7 @@ export interface Services {
   operators: OperatorService;
   connections: ConnectionService;
   connectionTests: ConnectionTestService;
+  connectionResumes: ConnectionResumeService;
   jobs: ExportJobService;
   jobPauses: JobPauseService;
   exports: ExportService;
@@ -38,6 +40,7 @@ export function createServices(deps: ServiceDeps): Services {
     referenceData,
     operators: new OperatorService(referenceData),
     connections,
+    connectionResumes: new ConnectionResumeService(connections),
     connectionTests: new ConnectionTestService(deps.secrets, connections, { allowPrivateTargets: deps.allowPrivateTargets, httpTimeoutMs: deps.httpTimeoutMs, userAgent: deps.userAgent }),
     jobs,
     jobPauses: new JobPauseService(jobs),

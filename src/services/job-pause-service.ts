@@ -9,6 +9,7 @@
  */
 import { requireWriter } from '../auth/principal';
 import { DISPATCH_CHANNEL, EXPORTS_DUE_NOTICE } from '../db/notify-channels';
+import { RELEASE_PARKED_EXPORTS } from '../db/parked-exports';
 import { publishOperationalEvents } from '../db/operational-events';
 import { transactionSql } from '../db/sql-runner';
 import { jobVisible, jobWritable, visibleStores } from '../db/visibility';
@@ -20,14 +21,6 @@ import { storeFilter, type Scope } from './scope';
 /** Exports parked when their job is paused: waiting ones, never one in flight (its lease finishes it). */
 const PARK_JOB_EXPORTS = `update export set state = 'PAUSED', next_attempt_at = null, updated_at = now()
   where job_id = $1 and state in ('PENDING', 'RETRY_SCHEDULED')`;
-
-/**
- * Parked exports released to be sent, oldest first: due at their creation time, so the claim's order (by due time)
- * is their age. Not while the job's connection is suspended: its recovery releases them.
- */
-export const RELEASE_PARKED_EXPORTS = `update export e set state = 'PENDING', next_attempt_at = e.created_at, updated_at = now()
-  from export_job j join client_connection c on c.id = j.client_connection_id
-  where e.state = 'PAUSED' and j.id = e.job_id and not j.paused and c.state = 'ACTIVE'`;
 
 interface JobRow {
   name: string;
@@ -83,6 +76,7 @@ export class JobPauseService {
         },
       ]);
     });
-    return this.jobs.get(scope, id);
+    // read again on a fresh identity map: `paused` was written in SQL, behind any entity already loaded
+    return this.jobs.get({ ...scope, em: scope.em.fork() }, id);
   }
 }

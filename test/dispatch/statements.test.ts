@@ -4,7 +4,7 @@
  * moved by writing the rows' timestamps, never waited for.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openOrm } from '../../src/db/orm';
 import { sqlRunner, type SqlRunner } from '../../src/db/sql-runner';
 import { exportIdFor } from '../../src/domain/export-identity';
@@ -227,9 +227,61 @@ describe('settleAttempts', () => {
     await waitingExport('FENCED', 'PENDING');
     const [claim] = await claimExports(sql, ['PENDING'], 1, 10_000);
     await db.query(`update export set lease_token = gen_random_uuid() where id = $1`, [claim.id]);
-    expect(await settleAttempts(sql, [attemptResult(claim, true)], RETRY)).toEqual([]);
+    expect([...(await settleAttempts(sql, [attemptResult(claim, true)], RETRY))]).toEqual([]);
     expect(await db.query('select state from export')).toEqual([{ state: 'SENDING' }]);
     expect(await db.query('select stale from export_attempt')).toEqual([{ stale: true }]);
+  });
+});
+
+describe('settleAttempts with a circuit breaker (CONTRACT §11)', () => {
+  const breaker = async (threshold: number | null, state = 'ACTIVE', failures = 0) =>
+    db.query(`update client_connection set suspend_after_consecutive_failures = $2, state = $3, consecutive_failures = $4 where id = $1`, [CONNECTION, threshold, state, failures]);
+  afterEach(() => breaker(null));
+  const connection = async () => (await db.query<any>('select state, consecutive_failures, suspended_at is not null as suspended, next_probe_at is not null as probe_due from client_connection where id = $1', [CONNECTION]))[0];
+
+  it('suspends at the threshold: the failure parks instead of failing, keeping one attempt, and the waiting exports park too', async () => {
+    await breaker(3, 'ACTIVE', 2);
+    await waitingExport('LAST-RETRY', 'RETRY_SCHEDULED', -1, RETRY.maxRetries);
+    await waitingExport('WAITING', 'RETRY_SCHEDULED', 60_000, 1);
+    const [claim] = await claimExports(sql, ['RETRY_SCHEDULED'], 1, 10_000);
+    const settled = await settleAttempts(sql, [attemptResult(claim, false)], RETRY);
+    expect(settled.transitions).toEqual([{ connectionId: CONNECTION, connectionName: 'Partner', storeIds: [], state: 'SUSPENDED' }]);
+    expect(await connection()).toEqual({ state: 'SUSPENDED', consecutive_failures: 3, suspended: true, probe_due: true });
+    const rows = await db.query<any>('select object_reference, state, attempts, retry_base, finished_at is null as unfinished from export order by object_reference');
+    expect(rows).toEqual([
+      // one more attempt left, not FAILED for the outage
+      { object_reference: 'LAST-RETRY', state: 'PAUSED', attempts: RETRY.maxRetries + 1, retry_base: 1, unfinished: true },
+      { object_reference: 'WAITING', state: 'PAUSED', attempts: 1, retry_base: 0, unfinished: true },
+    ]);
+  });
+
+  it("counts a probe's failure against no retry, and its success recovers the connection and releases what is parked", async () => {
+    await breaker(3, 'SUSPENDED', 3);
+    const probe = await waitingExport('PROBE', 'PENDING', -1, 1);
+    await db.query(`update export set probe = true where id = $1`, [probe]);
+    await waitingExport('PARKED', 'PENDING', -1, 0);
+    await db.query(`update export set state = 'PAUSED', next_attempt_at = null where object_reference = 'PARKED'`);
+    const claims = await claimExports(sql, ['PENDING'], 10, 10_000);
+    expect(claims.map((c) => c.objectReference)).toEqual(['PROBE']); // a parked one is not claimed, the probe is
+    const [failed] = await settleAttempts(sql, [attemptResult(claims[0], false)], RETRY);
+    expect(failed).toMatchObject({ state: 'PAUSED', attempts: 2 });
+    expect((await db.query<any>(`select retry_base, probe from export where id = $1`, [probe]))[0]).toEqual({ retry_base: 1, probe: false });
+    expect((await connection()).state).toBe('SUSPENDED');
+
+    await db.query(`update export set state = 'PENDING', probe = true, next_attempt_at = now() where id = $1`, [probe]);
+    const [again] = await claimExports(sql, ['PENDING'], 10, 10_000);
+    const recovered = await settleAttempts(sql, [attemptResult(again, true)], RETRY);
+    expect(recovered.transitions).toEqual([expect.objectContaining({ state: 'ACTIVE' })]);
+    expect(await connection()).toEqual({ state: 'ACTIVE', consecutive_failures: 0, suspended: false, probe_due: false });
+    expect((await db.query<any>(`select state from export where object_reference = 'PARKED'`))[0].state).toBe('PENDING');
+  });
+
+  it('leaves connections without a breaker alone: no count kept, no transition', async () => {
+    await waitingExport('PLAIN', 'PENDING');
+    const [claim] = await claimExports(sql, ['PENDING'], 1, 10_000);
+    const settled = await settleAttempts(sql, [attemptResult(claim, false)], RETRY);
+    expect(settled.transitions).toEqual([]);
+    expect(await connection()).toEqual({ state: 'ACTIVE', consecutive_failures: 0, suspended: false, probe_due: false });
   });
 });
 

@@ -44,9 +44,10 @@ describe('the export gauges', () => {
     await exportIn('FAILED');
     await exportIn('PENDING');
     await exportIn('SENDING');
+    await exportIn('PAUSED');
     clock.now += FINISHED_COUNT_MAX_AGE_MS - 1;
     text = await metrics.scrape();
-    expect([gauge(text, 'SUCCEEDED'), gauge(text, 'FAILED'), gauge(text, 'PENDING'), gauge(text, 'SENDING')]).toEqual([1, 0, 1, 1]);
+    expect([gauge(text, 'SUCCEEDED'), gauge(text, 'FAILED'), gauge(text, 'PENDING'), gauge(text, 'SENDING'), gauge(text, 'PAUSED')]).toEqual([1, 0, 1, 1, 1]);
 
     clock.now += 1;
     text = await metrics.scrape();

@@ -40,7 +40,8 @@ afterAll(async () => {
 describe('GET /metrics', () => {
   it('answers without a token, every metric present and zero before any work', async () => {
     const text = await scrape();
-    for (const state of ['PENDING', 'SENDING', 'RETRY_SCHEDULED', 'SUCCEEDED', 'FAILED', 'CANCELLED']) expect(sample(text, `jobout_exports{state="${state}"}`)).toBe(0);
+    for (const state of ['PENDING', 'SENDING', 'RETRY_SCHEDULED', 'PAUSED', 'SUCCEEDED', 'FAILED', 'CANCELLED']) expect(sample(text, `jobout_exports{state="${state}"}`)).toBe(0);
+    expect(sample(text, 'jobout_suspended_connections')).toBe(0);
     expect(sample(text, 'jobout_export_attempts_total{outcome="succeeded"}')).toBe(0);
     expect(sample(text, 'jobout_export_attempts_total{outcome="failed"}')).toBe(0);
     expect(sample(text, 'jobout_send_duration_seconds_count')).toBe(0);

@@ -91,6 +91,11 @@ const GRAPHQL_RULES: Record<string, Rule> = {
     call: (target) => gql(s.a.ADMIN, `mutation($id: ID!, $input: ExportJobInput!) { updateExportJob(id: $id, input: $input) { id } }`, { id: pick(target, b.job), input: jobInput(connectionOfA, { name: 'taken' }) }),
   },
   deleteExportJob: { kind: 'like-unknown', code: 'NOT_FOUND', call: (target) => gql(s.a.ADMIN, `mutation($id: ID!) { deleteExportJob(id: $id) }`, { id: pick(target, b.job) }) },
+  resumeClientConnection: {
+    kind: 'like-unknown',
+    code: 'NOT_FOUND',
+    call: (target) => gql(s.a.ADMIN, `mutation($id: ID!) { resumeClientConnection(id: $id) { id } }`, { id: pick(target, b.connection) }),
+  },
   pauseExportJob: { kind: 'like-unknown', code: 'NOT_FOUND', call: (target) => gql(s.a.ADMIN, `mutation($id: ID!) { pauseExportJob(id: $id) { id } }`, { id: pick(target, b.job) }) },
   resumeExportJob: { kind: 'like-unknown', code: 'NOT_FOUND', call: (target) => gql(s.a.ADMIN, `mutation($id: ID!) { resumeExportJob(id: $id) { id } }`, { id: pick(target, b.job) }) },
   addExportJobSuppliers: {

@@ -8,6 +8,7 @@ import { useLocation } from 'wouter';
 import { Checkbox, Choices, Confirm } from '../components/Checkbox';
 import { Field, FieldGroup } from '../components/Field';
 import { ErrorMessage, Loading, Notice } from '../components/Status';
+import { Time } from '../components/Time';
 import { focusFirstInvalid, formErrors, messageOf, type FormErrors } from '../errors';
 import { graphql } from '../graphql';
 import { AUTH_LABELS, connectionFieldOf, connectionToForm, emptyConnection, formToInput, headerRow, type AuthType, type ConnectionForm } from './connection-form';
@@ -20,6 +21,9 @@ const Connection = graphql(`
       name
       baseUrl
       timeoutMs
+      suspendAfterConsecutiveFailures
+      state
+      suspendedAt
       storeExternalIds
       headers {
         name
@@ -80,6 +84,16 @@ const UpdateConnection = graphql(`
   }
 `);
 
+const ResumeConnection = graphql(`
+  mutation ResumeConnection($id: ID!) {
+    resumeClientConnection(id: $id) {
+      id
+      state
+      suspendedAt
+    }
+  }
+`);
+
 const DeleteConnection = graphql(`
   mutation DeleteConnection($id: ID!) {
     deleteClientConnection(id: $id)
@@ -101,6 +115,7 @@ export function ConnectionPage({ id }: { id: string | undefined }) {
   const [creating, create] = useMutation(CreateConnection);
   const [updating, update] = useMutation(UpdateConnection);
   const [deleting, remove] = useMutation(DeleteConnection);
+  const [resuming, resumeConnection] = useMutation(ResumeConnection);
 
   useEffect(() => {
     if (form) return;
@@ -157,6 +172,25 @@ export function ConnectionPage({ id }: { id: string | undefined }) {
       <div className="page-title">
         <h1>{id === undefined ? 'New client connection' : `Client connection: ${stored?.clientConnection.name}`}</h1>
       </div>
+      {stored?.clientConnection.state === 'SUSPENDED' && (
+        <div role="alert" className="error">
+          <p>
+            Suspended since <Time value={stored.clientConnection.suspendedAt} /> after failed attempts in a row: its exports wait, and one is sent as a probe every retry
+            interval.
+          </p>
+          <button
+            type="button"
+            disabled={resuming.fetching}
+            onClick={async () => {
+              const result = await resumeConnection({ id: id! });
+              if (result.error) return setErrors({ fields: {}, general: messageOf(result.error) });
+              setNotice('Resumed: its waiting exports are being sent.');
+            }}
+          >
+            Resume connection
+          </button>
+        </div>
+      )}
       <form onSubmit={save} noValidate className="connection-form">
         {errors.general && <ErrorMessage>{errors.general}</ErrorMessage>}
         {notice && <Notice>{notice}</Notice>}
@@ -168,6 +202,9 @@ export function ConnectionPage({ id }: { id: string | undefined }) {
         </Field>
         <Field label="Timeout (ms)" error={fieldError('timeoutMs')} hint="Deadline of each attempt. Empty: the gateway's default.">
           <input type="number" min={1} value={form.timeoutMs} onChange={(e) => set({ timeoutMs: e.target.value })} />
+        </Field>
+        <Field label="Suspend after consecutive failures" error={fieldError('suspendAfter')} hint="Circuit breaker: after this many failed attempts in a row, exports wait and one is sent as a probe each retry interval. Empty: never.">
+          <input type="number" min={1} value={form.suspendAfter} onChange={(e) => set({ suspendAfter: e.target.value })} />
         </Field>
         <Field label="Authentication" error={fieldError('authType')}>
           <select value={form.authType} onChange={(e) => set({ authType: e.target.value as AuthType })}>

@@ -12,6 +12,7 @@ const Connections = graphql(`
       id
       name
       baseUrl
+      state
       storeExternalIds
       auth {
         type
@@ -41,6 +42,7 @@ export function ConnectionsPage() {
               <th scope="col">Name</th>
               <th scope="col">Base URL</th>
               <th scope="col">Authentication</th>
+              <th scope="col">State</th>
               <th scope="col">Owner stores</th>
             </tr>
           </thead>
@@ -52,6 +54,7 @@ export function ConnectionsPage() {
                 </td>
                 <td>{connection.baseUrl}</td>
                 <td>{AUTH_LABELS[connection.auth.type]}</td>
+                <td>{connection.state === 'SUSPENDED' ? <span className="failing">Suspended</span> : 'Active'}</td>
                 <td>{connection.storeExternalIds.length > 0 ? connection.storeExternalIds.join(', ') : 'Global'}</td>
               </tr>
             ))}

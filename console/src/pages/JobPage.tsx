@@ -66,6 +66,7 @@ const Job = graphql(`
         target
       }
       includeCustomFields
+      paused
       suppliers {
         externalId
         name
@@ -95,6 +96,24 @@ const UpdateJob = graphql(`
   }
 `);
 
+const PauseJob = graphql(`
+  mutation PauseJob($id: ID!) {
+    pauseExportJob(id: $id) {
+      id
+      paused
+    }
+  }
+`);
+
+const ResumeJob = graphql(`
+  mutation ResumeJob($id: ID!) {
+    resumeExportJob(id: $id) {
+      id
+      paused
+    }
+  }
+`);
+
 const DeleteJob = graphql(`
   mutation DeleteJob($id: ID!) {
     deleteExportJob(id: $id)
@@ -113,6 +132,9 @@ export function JobPage({ id }: { id: string | undefined }) {
   const [saving, create] = useMutation(CreateJob);
   const [updating, update] = useMutation(UpdateJob);
   const [deleting, remove] = useMutation(DeleteJob);
+  const [pausing, pause] = useMutation(PauseJob);
+  const [resuming, resume] = useMutation(ResumeJob);
+  const [paused, setPaused] = useState<boolean>();
 
   // The form starts from the stored job (or an empty one) once, so a background refetch never overwrites edits.
   useEffect(() => {
@@ -158,9 +180,25 @@ export function JobPage({ id }: { id: string | undefined }) {
         <h1>{id === undefined ? 'New export job' : `Export job: ${stored?.exportJob.name}`}</h1>
       </div>
       {stored && (
-        <p>
-          <Health {...stored.exportJob} />
-        </p>
+        <div className="job-status">
+          <p>
+            <Health {...stored.exportJob} />
+          </p>
+          <p role="status">
+            {(paused ?? stored.exportJob.paused) ? 'Paused: changes are recorded and wait, nothing is sent until it is resumed.' : 'Running.'}
+          </p>
+          <button
+            type="button"
+            disabled={pausing.fetching || resuming.fetching}
+            onClick={async () => {
+              const result = (paused ?? stored.exportJob.paused) ? await resume({ id: id! }) : await pause({ id: id! });
+              if (result.error) return setErrors({ fields: {}, general: messageOf(result.error) });
+              setPaused(result.data && 'pauseExportJob' in result.data ? result.data.pauseExportJob.paused : result.data?.resumeExportJob.paused);
+            }}
+          >
+            {(paused ?? stored.exportJob.paused) ? 'Resume' : 'Pause'}
+          </button>
+        </div>
       )}
       <form onSubmit={save} noValidate className="job-form">
         {errors.general && <ErrorMessage>{errors.general}</ErrorMessage>}

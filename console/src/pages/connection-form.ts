@@ -23,6 +23,7 @@ export interface ConnectionForm {
   name: string;
   baseUrl: string;
   timeoutMs: string;
+  suspendAfter: string;
   storeExternalIds: string[];
   headers: HeaderRow[];
   authType: AuthType;
@@ -43,6 +44,7 @@ export const emptyConnection = (storeExternalIds: string[]): ConnectionForm => (
   name: '',
   baseUrl: 'https://',
   timeoutMs: '',
+  suspendAfter: '',
   storeExternalIds,
   headers: [],
   authType: 'NONE',
@@ -60,6 +62,7 @@ interface StoredConnection {
   name: string;
   baseUrl: string;
   timeoutMs: number | null;
+  suspendAfterConsecutiveFailures: number | null;
   storeExternalIds: string[];
   headers: { name: string; value: string | null; sensitive: boolean }[];
   auth: { type: AuthType; tokenUrl: string | null; clientId: string | null; username: string | null; scope: string | null; hasClientSecret: boolean; hasPassword: boolean };
@@ -69,6 +72,7 @@ export const connectionToForm = (c: StoredConnection): ConnectionForm => ({
   name: c.name,
   baseUrl: c.baseUrl,
   timeoutMs: c.timeoutMs === null ? '' : String(c.timeoutMs),
+  suspendAfter: c.suspendAfterConsecutiveFailures === null ? '' : String(c.suspendAfterConsecutiveFailures),
   storeExternalIds: c.storeExternalIds,
   headers: c.headers.map((h) => headerRow(h.name, h.value ?? '', h.sensitive, h.sensitive)),
   authType: c.auth.type,
@@ -88,6 +92,7 @@ export const formToInput = (form: ConnectionForm) => ({
   name: form.name,
   baseUrl: form.baseUrl,
   timeoutMs: form.timeoutMs.trim() === '' ? undefined : Number(form.timeoutMs),
+  suspendAfterConsecutiveFailures: form.suspendAfter.trim() === '' ? null : Number(form.suspendAfter),
   storeExternalIds: form.storeExternalIds,
   headers: form.headers.map((h) => ({ name: h.name, value: h.sensitive && h.stored && h.value === '' ? undefined : h.value, sensitive: h.sensitive })),
   auth:
@@ -112,5 +117,6 @@ export function connectionFieldOf(field: string): string | undefined {
     return inner === 'type' ? 'authType' : inner;
   }
   const top = path.split(/[.[]/)[0];
+  if (top === 'suspendAfterConsecutiveFailures') return 'suspendAfter';
   return ['name', 'baseUrl', 'timeoutMs', 'storeExternalIds', 'headers', 'auth'].includes(top) ? (top === 'auth' ? 'authType' : top) : undefined;
 }

@@ -1,5 +1,8 @@
 import { OptionalProps, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
+export const CONNECTION_STATES = ['ACTIVE', 'SUSPENDED'] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
 export const AUTH_TYPES = ['NONE', 'OAUTH2_CLIENT_CREDENTIALS', 'OAUTH2_PASSWORD'] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
 
@@ -22,7 +25,7 @@ export interface StoredHeader {
  */
 @Entity({ tableName: 'client_connection' })
 export class ClientConnection {
-  [OptionalProps]?: 'headers' | 'authType' | 'storeIds' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'headers' | 'authType' | 'storeIds' | 'state' | 'createdAt' | 'updatedAt';
 
   /** Chosen by the service before the secrets are encrypted: each ciphertext is bound to its row id. */
   @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
@@ -44,6 +47,21 @@ export class ClientConnection {
   /** Per-connection attempt deadline in ms; null = `JOBOUT_HTTP_TIMEOUT_MS`. */
   @Property({ type: 'integer', nullable: true })
   timeoutMs?: number | null;
+
+  /** Circuit breaker (CONTRACT §11): failed attempts in a row that suspend the connection; null = never. */
+  @Property({ type: 'integer', nullable: true })
+  suspendAfterConsecutiveFailures?: number | null;
+
+  /**
+   * ACTIVE, or SUSPENDED by its breaker: its exports wait PAUSED and one is sent as a probe every retry interval.
+   * Written in SQL only (the dispatcher's settle, resumeClientConnection); an entity flush writes changed fields
+   * only, so it never puts back a state it read earlier.
+   */
+  @Property({ type: 'text' })
+  state: ConnectionState = 'ACTIVE';
+
+  @Property({ type: 'timestamptz', nullable: true })
+  suspendedAt?: Date | null;
 
   @Property({ type: 'text' })
   authType: AuthType = 'NONE';

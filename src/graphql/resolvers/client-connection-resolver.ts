@@ -29,6 +29,11 @@ export class ClientConnectionResolver {
     return services.connections.update(scope, id, input);
   }
 
+  @Mutation(() => ClientConnectionType, { description: 'Ends a suspension: ACTIVE again, its parked exports sent oldest first (those of paused jobs stay)' })
+  resumeClientConnection(@Arg('id', () => ID) id: string, @Ctx() { scope, services }: GraphQLContext) {
+    return services.connectionResumes.resume(scope, id);
+  }
+
   @Mutation(() => Boolean, { description: 'Fails with CONFLICT while an export job uses the connection' })
   async deleteClientConnection(@Arg('id', () => ID) id: string, @Ctx() { scope, services }: GraphQLContext) {
     await services.connections.delete(scope, id);

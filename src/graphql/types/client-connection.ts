@@ -1,4 +1,4 @@
-import { Field, GraphQLISODateTime, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, GraphQLISODateTime, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { AuthTypeEnum } from './enums';
 
 @ObjectType('Header')
@@ -22,6 +22,12 @@ export class ConnectionAuthType {
   @Field(() => Boolean) hasPassword!: boolean;
 }
 
+export enum ConnectionStateEnum {
+  ACTIVE = 'ACTIVE',
+  SUSPENDED = 'SUSPENDED',
+}
+registerEnumType(ConnectionStateEnum, { name: 'ConnectionState' });
+
 @ObjectType('ClientConnection')
 export class ClientConnectionType {
   @Field(() => ID) id!: string;
@@ -30,6 +36,11 @@ export class ClientConnectionType {
   @Field(() => String) baseUrl!: string;
   @Field(() => [HeaderType]) headers!: HeaderType[];
   @Field(() => Int, { nullable: true, description: 'Attempt deadline in ms; null = JOBOUT_HTTP_TIMEOUT_MS' }) timeoutMs!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Circuit breaker: failed attempts in a row after which the connection is SUSPENDED; null = never' })
+  suspendAfterConsecutiveFailures!: number | null;
+  @Field(() => ConnectionStateEnum, { description: 'SUSPENDED: its exports wait PAUSED (retries kept) and one is sent as a probe every JOBOUT_RETRY_INTERVAL_MS' })
+  state!: ConnectionStateEnum;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When its breaker suspended it; null while ACTIVE' }) suspendedAt!: Date | null;
   @Field(() => ConnectionAuthType) auth!: ConnectionAuthType;
   @Field(() => GraphQLISODateTime) createdAt!: Date;
   @Field(() => GraphQLISODateTime) updatedAt!: Date;
@@ -68,5 +79,7 @@ export class ClientConnectionInput {
   @Field(() => String, { description: 'Absolute http(s) URL; job paths are appended to it' }) baseUrl!: string;
   @Field(() => [HeaderInput], { nullable: true }) headers?: HeaderInput[];
   @Field(() => Int, { nullable: true }) timeoutMs?: number;
+  @Field(() => Int, { nullable: true, description: 'Circuit breaker: suspend after this many failed attempts in a row (1..10000); absent or null = never' })
+  suspendAfterConsecutiveFailures?: number | null;
   @Field(() => ConnectionAuthInput, { nullable: true, description: 'Absent = no authentication' }) auth?: ConnectionAuthInput;
 }

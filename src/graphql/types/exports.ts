@@ -40,10 +40,15 @@ export class ExportType {
   @Field(() => GraphQLISODateTime, { nullable: true }) nextAttemptAt!: Date | null;
   @Field(() => Int, { nullable: true }) lastHttpStatus!: number | null;
   @Field(() => String, { nullable: true }) lastError!: string | null;
-  @Field(() => String, { description: 'The JSON body, byte for byte as every attempt sends it' }) payload!: string;
+  @Field(() => String, { description: 'The JSON body, byte for byte as every attempt sends it; empty once purged' }) payload!: string;
   @Field(() => GraphQLISODateTime) createdAt!: Date;
   @Field(() => GraphQLISODateTime) updatedAt!: Date;
   @Field(() => GraphQLISODateTime, { nullable: true }) finishedAt!: Date | null;
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'When retention (JOBOUT_RETENTION_DAYS) deleted its payload and attempts; the export itself stays, so its status still fires nothing again',
+  })
+  purgedAt!: Date | null;
 }
 
 @ObjectType('ExportDetail')
