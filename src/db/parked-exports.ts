@@ -3,6 +3,14 @@
  * claim's order (by due time) is their age. Only those whose job is not paused and whose connection is ACTIVE: an
  * export waits while either holds it. Callers add `and j.id = $1` or `and c.id = $1`.
  */
-export const RELEASE_PARKED_EXPORTS = `update export e set state = 'PENDING', next_attempt_at = e.created_at, updated_at = now()
+export const RELEASE_PARKED_EXPORTS = `update export e set state = 'PENDING', next_attempt_at = e.created_at, probe = false, updated_at = now()
   from export_job j join client_connection c on c.id = j.client_connection_id
   where e.state = 'PAUSED' and j.id = e.job_id and not j.paused and c.state = 'ACTIVE'`;
+
+/**
+ * The sweeper's safety net: parked exports that nothing holds any more, released at every sweep. A pause or a
+ * suspension ended while a dispatcher statement that had read it still in force was parking an export (insert,
+ * claim, settle each decide on their own snapshot), and a job moved from a suspended connection to an active one,
+ * would otherwise leave exports parked with nobody to release them.
+ */
+export const RELEASE_UNHELD_PARKED_EXPORTS = `${RELEASE_PARKED_EXPORTS} returning e.id`;

@@ -19,7 +19,7 @@
 import type { SecretBox } from '../auth/secret-box';
 import type { RetryPolicy } from '../config';
 import type { SqlRunner } from '../db/sql-runner';
-import { STATUS_CHANGE_NOTICE } from '../db/notify-channels';
+import { EXPORTS_DUE_NOTICE, STATUS_CHANGE_NOTICE } from '../db/notify-channels';
 import type { Logger } from '../logger';
 import { outboundRequest, type ClaimedExport } from './claimed-export';
 import { IdleFlag } from './idle-flag';
@@ -170,7 +170,8 @@ class DispatchRun {
   wake(notice?: string): void {
     this.recording.wake();
     if (notice === STATUS_CHANGE_NOTICE) return;
-    this.waiting.mayBePending();
+    if (notice === EXPORTS_DUE_NOTICE) this.waiting.olderDue();
+    else this.waiting.mayBePending();
     this.sending.wake();
   }
 

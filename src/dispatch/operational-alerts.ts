@@ -1,7 +1,8 @@
 /**
  * Turns what the dispatcher settles into operational events (CONTRACT §11): a connection's breaker suspending or
- * recovering it, and exports ending FAILED, grouped per job per minute so that a partner failing a thousand orders
- * is one alert a minute, not a thousand. The first failure of a quiet job is told at once; the ones after it within
+ * recovering it, and exports ending FAILED, grouped per job (and supplier, which decides who may see them, as for
+ * the exports themselves) per minute, so that a partner failing a thousand orders is one alert a minute, not a
+ * thousand. The first failure of a quiet job is told at once; the ones after it within
  * the minute are told together at the minute's end. Grouping is per instance: with several instances, each tells
  * its own share.
  */
@@ -15,7 +16,7 @@ import type { ConnectionTransition, SettledExport } from './sql/settle-attempts'
 export const FAILURE_GROUP_WINDOW_MS = 60_000;
 
 interface FailureGroup {
-  /** Failures since the last event of this job, told at the window's end. */
+  /** Failures since the last event of this job and supplier, told at the window's end. */
   pending: number;
   latest: SettledExport;
   timer: NodeJS.Timeout;
@@ -34,19 +35,20 @@ export class OperationalAlerts {
   report(settled: SettledExport[] & { transitions?: ConnectionTransition[] }): void {
     const events = (settled.transitions ?? []).map(transitionEvent);
     if (events.some((event) => event.type === 'CONNECTION_RECOVERED')) this.wakeDispatchers();
-    const failedByJob = new Map<string, SettledExport[]>();
+    const failedByGroup = new Map<string, SettledExport[]>();
     for (const exported of settled) {
       if (exported.state !== 'FAILED' || exported.jobId === null) continue;
-      failedByJob.set(exported.jobId, [...(failedByJob.get(exported.jobId) ?? []), exported]);
+      const key = `${exported.jobId}\u0000${exported.supplierExternalId ?? ''}`;
+      failedByGroup.set(key, [...(failedByGroup.get(key) ?? []), exported]);
     }
-    for (const [jobId, failures] of failedByJob) {
-      const group = this.groups.get(jobId);
+    for (const [key, failures] of failedByGroup) {
+      const group = this.groups.get(key);
       if (group) {
         group.pending += failures.length;
         group.latest = failures[failures.length - 1];
       } else {
         events.push(failureEvent(failures[failures.length - 1], failures.length));
-        this.openWindow(jobId, failures[failures.length - 1]);
+        this.openWindow(key, failures[failures.length - 1]);
       }
     }
     void this.publish(events);
@@ -55,23 +57,24 @@ export class OperationalAlerts {
   /** Tells the failures still grouped, and stops the windows (at shutdown, before the database closes). */
   async flush(): Promise<void> {
     const events: OperationalEvent[] = [];
-    for (const [jobId, group] of this.groups) {
+    for (const [key, group] of this.groups) {
       clearTimeout(group.timer);
       if (group.pending > 0) events.push(failureEvent(group.latest, group.pending));
-      this.groups.delete(jobId);
+      this.groups.delete(key);
     }
     await this.publish(events);
   }
 
-  private openWindow(jobId: string, latest: SettledExport): void {
+  /** `key`: the job and supplier of a group. */
+  private openWindow(key: string, latest: SettledExport): void {
     const timer = setTimeout(() => {
-      const group = this.groups.get(jobId)!;
-      if (group.pending === 0) return void this.groups.delete(jobId);
+      const group = this.groups.get(key)!;
+      if (group.pending === 0) return void this.groups.delete(key);
       void this.publish([failureEvent(group.latest, group.pending)]);
       group.pending = 0;
-      this.openWindow(jobId, group.latest); // the next failures wait for the end of a new window
+      this.openWindow(key, group.latest); // the next failures wait for the end of a new window
     }, this.windowMs).unref();
-    this.groups.set(jobId, { pending: 0, latest, timer });
+    this.groups.set(key, { pending: 0, latest, timer });
   }
 
   private publish(events: OperationalEvent[]): Promise<void> {
@@ -92,6 +95,7 @@ function transitionEvent(transition: ConnectionTransition): OperationalEvent {
     occurredAt: new Date(),
     jobId: null,
     jobName: null,
+    supplierExternalId: null,
     connectionId: transition.connectionId,
     connectionName: transition.connectionName,
     failedExports: null,
@@ -106,6 +110,7 @@ function failureEvent(latest: SettledExport, count: number): OperationalEvent {
     occurredAt: latest.occurredAt,
     jobId: latest.jobId,
     jobName: latest.jobName,
+    supplierExternalId: latest.supplierExternalId,
     connectionId: latest.connectionId,
     connectionName: null,
     failedExports: count,

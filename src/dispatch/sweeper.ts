@@ -10,6 +10,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { CANCEL_ORPHANED_EXPORTS } from '../db/cancel-orphaned-exports';
 import { EXPORTS_DUE_NOTICE } from '../db/notify-channels';
+import { RELEASE_UNHELD_PARKED_EXPORTS } from '../db/parked-exports';
 import type { SqlRunner } from '../db/sql-runner';
 import type { RetryPolicy } from '../config';
 import type { Logger } from '../logger';
@@ -59,8 +60,10 @@ export class Sweeper {
       this.logger.warn('reclaimed exports whose lease expired', { exports: reclaimed.map((r) => r.id) });
       this.onReclaimed(reclaimed);
     }
-    // a probe is PENDING: the dispatcher's pending path sends it
-    if ((await releaseProbes(this.sql, this.retry.intervalMs)).length > 0) this.dispatcher.wake(EXPORTS_DUE_NOTICE);
+    // a probe is PENDING: the dispatcher's pending path sends it; so are parked exports nothing holds any more
+    const probes = await releaseProbes(this.sql, this.retry.intervalMs);
+    const unheld = await this.sql.query(RELEASE_UNHELD_PARKED_EXPORTS);
+    if (probes.length > 0 || unheld.length > 0) this.dispatcher.wake(EXPORTS_DUE_NOTICE);
     this.dispatcher.sendDueRetries();
     await this.sql.query(CANCEL_ORPHANED_EXPORTS); // exports of a job deleted mid-send that ended up waiting again
     const purged = await purgeFinishedExports(this.sql, this.retentionDays);

@@ -76,6 +76,15 @@ export class WaitingExports {
     this.pending.raise();
   }
 
+  /**
+   * Exports were made due now (an operator's retry, a resume, a recovery): they are older than the changes being
+   * recorded, so new exports wait behind them until a claim finds no more (oldest first, CONTRACT §11).
+   */
+  olderDue(): void {
+    this.pending.raise();
+    this.ordering = 'OLDER_WAITING';
+  }
+
   retriesDue(): void {
     this.retries.raise();
   }

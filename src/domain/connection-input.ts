@@ -47,6 +47,10 @@ export interface ConnectionInput {
   timeoutMs: number | null;
   /** Failed attempts in a row that suspend the connection (CONTRACT §11); null = never (the seed's behaviour). */
   suspendAfterConsecutiveFailures: number | null;
+  /** Requests a second to the partner from every instance together; null = no limit. */
+  maxRequestsPerSecond: number | null;
+  /** Requests in flight to the partner from every instance together; null = no limit. */
+  maxConcurrentRequests: number | null;
   auth: ConnectionAuthInput;
 }
 
@@ -74,6 +78,8 @@ export const MIN_TIMEOUT_MS = 100;
 export const MAX_TIMEOUT_MS = 120_000;
 /** The highest circuit-breaker threshold: beyond it, "never" says it better. */
 export const MAX_SUSPEND_AFTER = 10_000;
+export const MAX_RATE_LIMIT = 100_000;
+export const MAX_CONCURRENCY_LIMIT = 10_000;
 
 /** Problems of a URL that Jobout will call: http(s), absolute, no credentials, no fragment. */
 export function urlProblem(value: string, allowQuery: boolean): string | undefined {
@@ -175,7 +181,7 @@ function requireSecretsOnNewOrigin(input: InputReader, parsed: { baseUrl?: strin
 export function parseConnectionInput(raw: unknown, existing?: StoredSecrets): ConnectionInput {
   if (!isPlainObject(raw)) throw new DomainError('BAD_USER_INPUT', 'The client connection must be an object');
   const input = new InputReader(raw);
-  for (const field of input.unknownFields(['name', 'storeExternalIds', 'baseUrl', 'headers', 'timeoutMs', 'suspendAfterConsecutiveFailures', 'auth', 'id', 'state', 'suspendedAt', 'createdAt', 'updatedAt'])) {
+  for (const field of input.unknownFields(['name', 'storeExternalIds', 'baseUrl', 'headers', 'timeoutMs', 'suspendAfterConsecutiveFailures', 'maxRequestsPerSecond', 'maxConcurrentRequests', 'auth', 'id', 'state', 'suspendedAt', 'createdAt', 'updatedAt'])) {
     input.fail(field, 'is not a field of a client connection');
   }
   const name = input.string('name', { required: true, max: 255 });
@@ -188,11 +194,13 @@ export function parseConnectionInput(raw: unknown, existing?: StoredSecrets): Co
   const headers = readHeaders(input, existing);
   const timeoutMs = input.integer('timeoutMs', MIN_TIMEOUT_MS, MAX_TIMEOUT_MS) ?? null;
   const suspendAfterConsecutiveFailures = input.integer('suspendAfterConsecutiveFailures', 1, MAX_SUSPEND_AFTER) ?? null;
+  const maxRequestsPerSecond = input.integer('maxRequestsPerSecond', 1, MAX_RATE_LIMIT) ?? null;
+  const maxConcurrentRequests = input.integer('maxConcurrentRequests', 1, MAX_CONCURRENCY_LIMIT) ?? null;
   const auth = readAuth(input, existing);
   if (existing) requireSecretsOnNewOrigin(input, { baseUrl: baseUrl?.replace(/\/+$/, ''), auth, headers }, existing);
   if (auth.type !== 'NONE' && headers.some((header) => header.name.toLowerCase() === 'authorization')) {
     input.fail('headers', 'an OAuth2 connection sets Authorization itself');
   }
   assertNoFieldErrors(input.errors, 'Invalid client connection');
-  return { name: name!, storeExternalIds, baseUrl: baseUrl!.replace(/\/+$/, ''), headers, timeoutMs, suspendAfterConsecutiveFailures, auth };
+  return { name: name!, storeExternalIds, baseUrl: baseUrl!.replace(/\/+$/, ''), headers, timeoutMs, suspendAfterConsecutiveFailures, maxRequestsPerSecond, maxConcurrentRequests, auth };
 }

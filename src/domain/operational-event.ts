@@ -17,6 +17,9 @@ export interface OperationalEvent {
   failedExports: number | null;
   /** Why, in words: the last error of a failure or a suspension, who paused a job. */
   detail: string | null;
+  /** EXPORT_FAILED: the supplier of the failed exports (grouped per job and supplier), which decides with the
+   * job's stores who may see them, as for the exports themselves; null for the other events. */
+  supplierExternalId: string | null;
   /** Owner store ids of the job, or of the connection for connection events; empty for a global one. */
   storeIds: string[];
 }

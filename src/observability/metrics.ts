@@ -41,6 +41,7 @@ const IN_PROGRESS_SQL = `
        union all select 'SENDING', count(*)::int from export where state = 'SENDING'
        union all select 'PAUSED', count(*)::int from export where state = 'PAUSED') s) as states,
     (select count(*)::int from client_connection where state = 'SUSPENDED') as suspended_connections,
+    (select coalesce(sum(throttled_total), 0)::float8 from client_connection) as throttled_total,
     -- the outbox holds only changes not yet recorded; the lowest id is (about) the oldest
     coalesce((select greatest(0, extract(epoch from now() - changed_at))::float8 from status_change order by id limit 1), 0) as outbox_lag,
     (select count(*)::int from export where state = 'RETRY_SCHEDULED' and next_attempt_at <= now()) as due_retries`;
@@ -55,6 +56,7 @@ interface InProgressRow {
   /** json: the driver parses it. */
   states: Partial<Record<ExportState, number>>;
   suspended_connections: number;
+  throttled_total: number;
   outbox_lag: number;
   due_retries: number;
 }
@@ -112,6 +114,13 @@ export class Metrics {
     help: 'Client connections suspended by their circuit breaker (their exports wait PAUSED)',
     registers: [this.registry],
   });
+  private readonly throttledSends = new Counter({
+    name: 'jobout_throttled_sends_total',
+    help: "Exports held back for a while by their connection's rate or concurrency limit (every instance)",
+    registers: [this.registry],
+  });
+  /** The cluster-wide count at the last scrape: the counter grows by what was added since. */
+  private throttledSeen: number | undefined;
   private readonly dueRetries = new Gauge({
     name: 'jobout_due_retries',
     help: 'Exports in RETRY_SCHEDULED whose next attempt is due',
@@ -187,6 +196,9 @@ export class Metrics {
     this.outboxLag.set(Number(row.outbox_lag));
     this.dueRetries.set(row.due_retries);
     this.suspendedConnections.set(row.suspended_connections);
+    const throttled = Number(row.throttled_total);
+    if (throttled > (this.throttledSeen ?? 0)) this.throttledSends.inc(throttled - (this.throttledSeen ?? 0));
+    this.throttledSeen = Math.max(throttled, this.throttledSeen ?? 0);
     return this.registry.metrics();
   }
 }

@@ -35,6 +35,7 @@ export class ConnectionResumeService {
           connectionId: connection.id,
           connectionName: connection.name,
           failedExports: null,
+          supplierExternalId: null,
           detail: `resumed by ${scope.principal.name}`,
           storeIds: connection.storeIds,
         },

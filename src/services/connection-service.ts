@@ -29,6 +29,9 @@ export interface ConnectionView {
   timeoutMs: number | null;
   /** Circuit breaker threshold; null = never suspended (CONTRACT §11). */
   suspendAfterConsecutiveFailures: number | null;
+  /** Limits across every instance; null = none. */
+  maxRequestsPerSecond: number | null;
+  maxConcurrentRequests: number | null;
   state: ConnectionState;
   suspendedAt: Date | null;
   auth: {
@@ -53,6 +56,8 @@ function connectionView(connection: ClientConnection, storeExternalIds: string[]
     headers: connection.headers.map(headerView),
     timeoutMs: connection.timeoutMs ?? null,
     suspendAfterConsecutiveFailures: connection.suspendAfterConsecutiveFailures ?? null,
+    maxRequestsPerSecond: connection.maxRequestsPerSecond ?? null,
+    maxConcurrentRequests: connection.maxConcurrentRequests ?? null,
     state: connection.state,
     suspendedAt: connection.suspendedAt ?? null,
     auth: {
@@ -173,6 +178,8 @@ export class ConnectionService {
     connection.headers = input.headers.map((header) => this.storedHeader(connection, header));
     connection.timeoutMs = input.timeoutMs;
     connection.suspendAfterConsecutiveFailures = input.suspendAfterConsecutiveFailures;
+    connection.maxRequestsPerSecond = input.maxRequestsPerSecond;
+    connection.maxConcurrentRequests = input.maxConcurrentRequests;
     connection.authType = auth.type;
     connection.tokenUrl = oauth ? auth.tokenUrl : null;
     connection.clientId = oauth ? auth.clientId : null;

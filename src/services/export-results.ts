@@ -30,9 +30,9 @@ export interface ResultSubscriptionFilter {
 }
 
 /** What the caller sees: its stores and their suppliers' external ids; null for an all-stores caller. */
-type CallerView = { stores: string[]; suppliers: Set<string> } | null;
+export type CallerView = { stores: string[]; suppliers: Set<string> } | null;
 
-async function callerView(scope: Scope): Promise<CallerView> {
+export async function callerView(scope: Scope): Promise<CallerView> {
   const stores = storeFilter(scope);
   if (stores === undefined) return null;
   const suppliers = await scope.em.fork().find(Supplier, { stores: { id: { $in: stores } } }, { fields: ['externalId'] });

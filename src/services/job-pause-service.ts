@@ -71,6 +71,7 @@ export class JobPauseService {
           connectionId: job.connection_id,
           connectionName: null,
           failedExports: null,
+          supplierExternalId: null,
           detail: `${paused ? 'paused' : 'resumed'} by ${scope.principal.name}`,
           storeIds: job.store_ids,
         },

@@ -1,14 +1,16 @@
 /**
  * Who receives which operational event (CONTRACT §11, scoped like the result feed, §2a): an event of a job or a
  * connection reaches the callers who may see that job or connection, that is whose stores include one of its owner
- * stores, or anyone when it is global; an all-stores caller receives every event. The caller's stores are read
- * from the principal at each event, which the socket audit keeps current for a long subscription.
+ * stores, or anyone when it is global; an EXPORT_FAILED event, about exports, also needs its supplier to belong to
+ * one of the caller's stores, as each export does. An all-stores caller receives every event. What the caller sees
+ * is read again every FEED_SCOPE_REFRESH_MS, as for the result feed.
  */
 import { requireReader } from '../auth/principal';
 import { badInput } from '../domain/errors';
-import { OPERATIONAL_EVENT_TYPES, type OperationalEvent, type OperationalEventFilter, type OperationalEventType } from '../domain/operational-event';
+import { OPERATIONAL_EVENT_TYPES, type OperationalEvent, type OperationalEventType } from '../domain/operational-event';
+import { callerView, FEED_SCOPE_REFRESH_MS, type CallerView } from './export-results';
 import { requireId } from './ids';
-import { storeFilter, type Scope } from './scope';
+import type { Scope } from './scope';
 
 export interface OperationalEventCriteria {
   types?: OperationalEventType[];
@@ -16,18 +18,39 @@ export interface OperationalEventCriteria {
   clientConnectionId?: string;
 }
 
-export function operationalEventFilter(scope: Scope, criteria: OperationalEventCriteria): OperationalEventFilter {
+/** A subscription's filter, kept current until `stop`. */
+export interface OperationalSubscriptionFilter {
+  accept(event: OperationalEvent): boolean;
+  stop(): void;
+}
+
+function visible(view: CallerView, event: OperationalEvent): boolean {
+  if (view === null) return true;
+  if (event.storeIds.length > 0 && !event.storeIds.some((id) => view.stores.includes(id))) return false;
+  if (event.type !== 'EXPORT_FAILED') return true;
+  return event.supplierExternalId !== null && view.suppliers.has(event.supplierExternalId);
+}
+
+export async function operationalEventFilter(scope: Scope, criteria: OperationalEventCriteria): Promise<OperationalSubscriptionFilter> {
   requireReader(scope.principal);
   const jobId = criteria.jobId === undefined ? undefined : requireId(criteria.jobId, 'jobId');
   const connectionId = criteria.clientConnectionId === undefined ? undefined : requireId(criteria.clientConnectionId, 'clientConnectionId');
   const unknown = (criteria.types ?? []).filter((type) => !OPERATIONAL_EVENT_TYPES.includes(type));
   if (unknown.length > 0) throw badInput(`types must be among ${OPERATIONAL_EVENT_TYPES.join(', ')}`, [{ field: 'types', message: `unknown: ${unknown.join(', ')}` }]);
   const types = criteria.types && criteria.types.length > 0 ? new Set(criteria.types) : undefined;
-  return (event: OperationalEvent) => {
-    if (types && !types.has(event.type)) return false;
-    if (jobId !== undefined && event.jobId !== jobId) return false;
-    if (connectionId !== undefined && event.connectionId !== connectionId) return false;
-    const stores = storeFilter(scope);
-    return stores === undefined || event.storeIds.length === 0 || event.storeIds.some((id) => stores.includes(id));
+  let view = await callerView(scope);
+  const timer = setInterval(() => {
+    callerView(scope).then(
+      (fresh) => (view = fresh),
+      () => {}, // the next refresh tries again; until then the last view holds
+    );
+  }, FEED_SCOPE_REFRESH_MS).unref();
+  return {
+    accept: (event) =>
+      (types === undefined || types.has(event.type)) &&
+      (jobId === undefined || event.jobId === jobId) &&
+      (connectionId === undefined || event.connectionId === connectionId) &&
+      visible(view, event),
+    stop: () => clearInterval(timer),
   };
 }

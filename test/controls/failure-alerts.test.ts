@@ -13,7 +13,7 @@ import type { SettledExport } from '../../src/dispatch/sql/settle-attempts';
 import type { OperationalEvent } from '../../src/domain/operational-event';
 import { silentLogger } from '../../src/logger';
 import { connectFeed } from '../support/feed-client';
-import { createConnection, createJob, jobInput } from '../support/fixtures';
+import { createConnection, createJob, createOperator, createStore, jobInput, upsertSupplier } from '../support/fixtures';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway';
 import { reply, startHttpSink, type HttpSink } from '../support/http-sink';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -114,6 +114,34 @@ describe('an export that ends FAILED', () => {
       expect(events[0]).toEqual({ type: 'EXPORT_FAILED', jobId: job, jobName: 'Failing job', failedExports: 1, detail: 'partner answered 500' });
     } finally {
       await client.close();
+    }
+  });
+
+  it("reaches a store's operators only for their suppliers' exports, as the exports themselves", async () => {
+    await createStore(t, 'S1');
+    await createStore(t, 'S2');
+    await upsertSupplier(t, 'SUP-1', ['S1']);
+    await upsertSupplier(t, 'SUP-2', ['S2']);
+    const subscribe = async (token: string) => {
+      const before = t.gateway.events.subscriberCount;
+      const client = connectFeed(t.url, token);
+      const { events } = client.subscribeRaw(`subscription { operationalEvents(types: [EXPORT_FAILED]) { supplierExternalId failedExports } }`);
+      await waitFor(() => t.gateway.events.subscriberCount === before + 1);
+      return { client, events };
+    };
+    const one = await subscribe(await createOperator(t, 'READER', ['S1']));
+    const two = await subscribe(await createOperator(t, 'READER', ['S2']));
+    try {
+      // the global job of the test above fails for both suppliers: each store hears of its own
+      await t.admin(`mutation { upsertOrder(input: { reference: "FAIL-S2", status: "SHIPPED", supplierExternalId: "SUP-2" }) { id } }`);
+      await waitFor(() => two.events.length === 1, { what: "store 2's failure" });
+      await t.admin(`mutation { upsertOrder(input: { reference: "FAIL-S1", status: "SHIPPED", supplierExternalId: "SUP-1" }) { id } }`);
+      await waitFor(() => one.events.length === 1, { what: "store 1's failure, after store 2's" });
+      expect(one.events).toEqual([{ supplierExternalId: 'SUP-1', failedExports: 1 }]);
+      expect(two.events).toEqual([{ supplierExternalId: 'SUP-2', failedExports: 1 }]);
+    } finally {
+      await one.client.close();
+      await two.client.close();
     }
   });
 });

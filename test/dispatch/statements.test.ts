@@ -305,6 +305,37 @@ describe('reclaimExpiredLeases', () => {
     ]);
     expect(await reclaimExpiredLeases(sql, RETRY)).toEqual([]);
   });
+
+  it('parks, retries kept, what expires on a connection its breaker suspended (CONTRACT §11)', async () => {
+    await waitingExport('LAST', 'RETRY_SCHEDULED', -1, RETRY.maxRetries);
+    await claimExports(sql, ['RETRY_SCHEDULED'], 10, 10_000);
+    await db.query(`update client_connection set state = 'SUSPENDED' where id = $1`, [CONNECTION]);
+    try {
+      await db.query(`update export set lease_until = now() - interval '1 millisecond'`);
+      const [reclaimed] = await reclaimExpiredLeases(sql, RETRY);
+      expect(reclaimed.state).toBe('PAUSED');
+      expect((await db.query<any>('select attempts - retry_base as used, finished_at from export'))[0]).toEqual({ used: RETRY.maxRetries, finished_at: null });
+    } finally {
+      await db.query(`update client_connection set state = 'ACTIVE' where id = $1`, [CONNECTION]);
+    }
+  });
+});
+
+describe("the sweep's safety net for parked exports", () => {
+  it('releases, oldest first, the PAUSED exports that no pause and no suspension holds any more', async () => {
+    const { RELEASE_UNHELD_PARKED_EXPORTS } = await import('../../src/db/parked-exports');
+    const older = await waitingExport('OLDER', 'PENDING', -1000);
+    const newer = await waitingExport('NEWER', 'PENDING', -1);
+    await db.query(`update export set created_at = now() - interval '1 minute' where id = $1`, [older]);
+    await db.query(`update export set state = 'PAUSED', next_attempt_at = null, probe = true`);
+    await db.query('update export_job set paused = true where id = $1', [JOB]);
+    expect(await sql.query(RELEASE_UNHELD_PARKED_EXPORTS)).toHaveLength(0); // the job is paused: both stay
+    await db.query('update export_job set paused = false where id = $1', [JOB]);
+    expect((await sql.query<{ id: string }>(RELEASE_UNHELD_PARKED_EXPORTS)).map((r) => r.id).sort()).toEqual([older, newer].sort());
+    const claims = await claimExports(sql, ['PENDING'], 10, 10_000);
+    expect(claims.map((c) => c.id)).toEqual([older, newer]);
+    expect(await db.query('select distinct probe from export')).toEqual([{ probe: false }]);
+  });
 });
 
 describe('releaseExports', () => {

@@ -22,6 +22,8 @@ const Connection = graphql(`
       baseUrl
       timeoutMs
       suspendAfterConsecutiveFailures
+      maxRequestsPerSecond
+      maxConcurrentRequests
       state
       suspendedAt
       storeExternalIds
@@ -205,6 +207,12 @@ export function ConnectionPage({ id }: { id: string | undefined }) {
         </Field>
         <Field label="Suspend after consecutive failures" error={fieldError('suspendAfter')} hint="Circuit breaker: after this many failed attempts in a row, exports wait and one is sent as a probe each retry interval. Empty: never.">
           <input type="number" min={1} value={form.suspendAfter} onChange={(e) => set({ suspendAfter: e.target.value })} />
+        </Field>
+        <Field label="Max requests per second" error={fieldError('maxPerSecond')} hint="From every instance together, one second's burst at most. Empty: no limit.">
+          <input type="number" min={1} value={form.maxPerSecond} onChange={(e) => set({ maxPerSecond: e.target.value })} />
+        </Field>
+        <Field label="Max concurrent requests" error={fieldError('maxConcurrent')} hint="In flight from every instance together. Empty: no limit.">
+          <input type="number" min={1} value={form.maxConcurrent} onChange={(e) => set({ maxConcurrent: e.target.value })} />
         </Field>
         <Field label="Authentication" error={fieldError('authType')}>
           <select value={form.authType} onChange={(e) => set({ authType: e.target.value as AuthType })}>

@@ -24,6 +24,8 @@ export interface ConnectionForm {
   baseUrl: string;
   timeoutMs: string;
   suspendAfter: string;
+  maxPerSecond: string;
+  maxConcurrent: string;
   storeExternalIds: string[];
   headers: HeaderRow[];
   authType: AuthType;
@@ -45,6 +47,8 @@ export const emptyConnection = (storeExternalIds: string[]): ConnectionForm => (
   baseUrl: 'https://',
   timeoutMs: '',
   suspendAfter: '',
+  maxPerSecond: '',
+  maxConcurrent: '',
   storeExternalIds,
   headers: [],
   authType: 'NONE',
@@ -63,6 +67,8 @@ interface StoredConnection {
   baseUrl: string;
   timeoutMs: number | null;
   suspendAfterConsecutiveFailures: number | null;
+  maxRequestsPerSecond: number | null;
+  maxConcurrentRequests: number | null;
   storeExternalIds: string[];
   headers: { name: string; value: string | null; sensitive: boolean }[];
   auth: { type: AuthType; tokenUrl: string | null; clientId: string | null; username: string | null; scope: string | null; hasClientSecret: boolean; hasPassword: boolean };
@@ -73,6 +79,8 @@ export const connectionToForm = (c: StoredConnection): ConnectionForm => ({
   baseUrl: c.baseUrl,
   timeoutMs: c.timeoutMs === null ? '' : String(c.timeoutMs),
   suspendAfter: c.suspendAfterConsecutiveFailures === null ? '' : String(c.suspendAfterConsecutiveFailures),
+  maxPerSecond: c.maxRequestsPerSecond === null ? '' : String(c.maxRequestsPerSecond),
+  maxConcurrent: c.maxConcurrentRequests === null ? '' : String(c.maxConcurrentRequests),
   storeExternalIds: c.storeExternalIds,
   headers: c.headers.map((h) => headerRow(h.name, h.value ?? '', h.sensitive, h.sensitive)),
   authType: c.auth.type,
@@ -93,6 +101,8 @@ export const formToInput = (form: ConnectionForm) => ({
   baseUrl: form.baseUrl,
   timeoutMs: form.timeoutMs.trim() === '' ? undefined : Number(form.timeoutMs),
   suspendAfterConsecutiveFailures: form.suspendAfter.trim() === '' ? null : Number(form.suspendAfter),
+  maxRequestsPerSecond: form.maxPerSecond.trim() === '' ? null : Number(form.maxPerSecond),
+  maxConcurrentRequests: form.maxConcurrent.trim() === '' ? null : Number(form.maxConcurrent),
   storeExternalIds: form.storeExternalIds,
   headers: form.headers.map((h) => ({ name: h.name, value: h.sensitive && h.stored && h.value === '' ? undefined : h.value, sensitive: h.sensitive })),
   auth:
@@ -118,5 +128,7 @@ export function connectionFieldOf(field: string): string | undefined {
   }
   const top = path.split(/[.[]/)[0];
   if (top === 'suspendAfterConsecutiveFailures') return 'suspendAfter';
+  if (top === 'maxRequestsPerSecond') return 'maxPerSecond';
+  if (top === 'maxConcurrentRequests') return 'maxConcurrent';
   return ['name', 'baseUrl', 'timeoutMs', 'storeExternalIds', 'headers', 'auth'].includes(top) ? (top === 'auth' ? 'authType' : top) : undefined;
 }

@@ -17,11 +17,13 @@ export class Migration20261130020000_partner_controls extends Migration {
       -- queue it behind these locks.
       set local lock_timeout = '10s';
 
-      -- NOT VALID, then VALIDATE: the check of existing rows runs without blocking the dispatcher's writes.
+      -- The migration runs in one transaction, so the export table is locked while the new check and the two
+      -- indexes below are built: a pause of the dispatcher's writes that grows with the table. Jobout is not
+      -- released yet; the first migration after a release must build its indexes CONCURRENTLY, outside a
+      -- transaction (README, Development).
       alter table export drop constraint export_state_check;
       alter table export add constraint export_state_check
-        check (state in ('PENDING', 'SENDING', 'RETRY_SCHEDULED', 'PAUSED', 'SUCCEEDED', 'FAILED', 'CANCELLED')) not valid;
-      alter table export validate constraint export_state_check;
+        check (state in ('PENDING', 'SENDING', 'RETRY_SCHEDULED', 'PAUSED', 'SUCCEEDED', 'FAILED', 'CANCELLED'));
       alter table export add column probe boolean not null default false;
       alter table export add column purged_at timestamptz null;
       -- parked exports are released oldest first; retention walks finished exports by age

@@ -7,7 +7,9 @@
  * connection no longer covers it, or the job was deleted) is CANCELLED instead of claimed, with the reason. Such a
  * claim returns fewer exports than it picked, so the dispatcher may take it for the last; the rest wait for the
  * next wake-up or safety poll, which only costs latency, and only then. Likewise, one whose job was paused or whose
- * connection was suspended since it was recorded is parked PAUSED (CONTRACT §11), its attempts untouched.
+ * connection was suspended since it was recorded is parked PAUSED (CONTRACT §11), its attempts untouched; and of a
+ * connection with a rate or concurrency limit, only as many as its bucket and free slots allow are claimed, the
+ * rest left PENDING for a later claim (the safety poll comes every 250 ms).
  */
 import { prepared, type SqlRunner } from '../../db/sql-runner';
 import { JOB_SEND_JSON, type ClaimedExport, type JobSend } from '../claimed-export';
@@ -27,15 +29,21 @@ export type ClaimableState = 'PENDING' | 'RETRY_SCHEDULED';
  */
 function claimSql(states: string): string {
   return `
-  with picked as (
+  with throttled as materialized (
+    -- connections at their rate or concurrency limit (CONTRACT §11): usually none, and then no row pays for it
+    select array_agg(id) as ids from client_connection where throttled_until > now()
+  ), picked as (
     select e.id from export e
     where e.state in (${states}) and e.next_attempt_at <= now()
+      and ((select ids from throttled) is null
+           or not exists (select 1 from export_job tj where tj.id = e.job_id and tj.client_connection_id = any((select ids from throttled)::uuid[])))
     order by e.next_attempt_at
     limit $3
     for update skip locked
   ), allowed as (
     -- parked rather than sent: its job was paused, or its connection suspended (but for the breaker's probe)
-    select p.id, (j.paused or (c.state = 'SUSPENDED' and not e.probe)) as park
+    select p.id, c.id as connection_id, e.next_attempt_at, (j.paused or (c.state = 'SUSPENDED' and not e.probe)) as park,
+           (c.max_requests_per_second is not null or c.max_concurrent_requests is not null) as limited
     from picked p join export e on e.id = p.id join export_job j on j.id = e.job_id join client_connection c on c.id = j.client_connection_id
     where ${jobMayExport('j', 'e.supplier_external_id')}
   ), refused as (
@@ -43,14 +51,43 @@ function claimSql(states: string): string {
                         last_error = '${NO_LONGER_EXPORTED}'
     where e.id = any(array(select id from picked)) and e.id <> all(array(select id from allowed))
   ), parked as (
-    update export e set state = 'PAUSED', next_attempt_at = null, updated_at = now()
+    update export e set state = 'PAUSED', next_attempt_at = null, probe = false, updated_at = now()
     where e.id = any(array(select id from allowed where park))
+  ), limits as (
+    -- the bucket refilled since it was last spent (one second's worth at most), and the sends in flight on every
+    -- instance; the row lock makes concurrent claims of one limited connection take turns
+    select c.id, c.max_requests_per_second as rps, c.max_concurrent_requests as concurrent,
+           least(coalesce(c.max_requests_per_second, 0)::float8,
+                 c.rate_tokens + coalesce(c.max_requests_per_second, 0) * extract(epoch from now() - coalesce(c.rate_refilled_at, now() - interval '1 second'))) as tokens,
+           (select count(*) from export se join export_job sj on sj.id = se.job_id where se.state = 'SENDING' and sj.client_connection_id = c.id)::int as in_flight
+    from client_connection c
+    where c.id = any(array(select connection_id from allowed where limited and not park))
+    for update of c
+  ), ranked as (
+    select a.id, a.connection_id, row_number() over (partition by a.connection_id order by a.next_attempt_at, a.id) as rank
+    from allowed a where a.limited and not a.park
+  ), within as (
+    select r.id, r.connection_id from ranked r join limits l on l.id = r.connection_id
+    where (l.rps is null or r.rank <= floor(l.tokens)) and (l.concurrent is null or r.rank <= l.concurrent - l.in_flight)
+  ), spent as (
+    update client_connection c set
+      rate_tokens = l.tokens - n.sent, rate_refilled_at = now(), throttled_total = c.throttled_total + n.held,
+      -- out of picks until a token is back (or, at the concurrency limit, for a moment: a send may end any time)
+      throttled_until = case
+        when l.rps is not null and l.tokens - n.sent < 1 then now() + (1 - (l.tokens - n.sent)) / l.rps * interval '1 second'
+        when l.concurrent is not null and l.in_flight + n.sent >= l.concurrent then now() + interval '50 milliseconds'
+      end
+    from limits l cross join lateral (
+      select count(*) filter (where w.id is not null)::int as sent, count(*) filter (where w.id is null)::int as held
+      from ranked r left join within w on w.id = r.id where r.connection_id = l.id
+    ) n
+    where c.id = l.id
   ), claimed as (
     update export e set state = 'SENDING', attempts = e.attempts + 1, lease_token = gen_random_uuid(),
                         lease_until = now() + ($4 * coalesce((select c.timeout_ms from export_job j join client_connection c on c.id = j.client_connection_id
                                                               where j.id = e.job_id), $1) + $2) * interval '1 millisecond',
                         next_attempt_at = null, updated_at = now()
-    where e.id = any(array(select id from allowed where not park))
+    where e.id = any(array(select id from allowed where not park and not limited union all select id from within))
     returning e.id, e.lease_token, e.attempts, e.job_id, e.job_name, e.object_type, e.object_reference, e.trigger_status, e.payload
   )
   select cl.*, ${JOB_SEND_JSON} as send from claimed cl join export_job j on j.id = cl.job_id

@@ -6,7 +6,7 @@
  *
  * Exports claimed as they are recorded are inserted already SENDING, with their lease: no second write of each
  * row on the way to the partner. Those of a paused job or a suspended connection are inserted PAUSED instead
- * (CONTRACT §11): recorded, not attempted.
+ * (CONTRACT §11): recorded, not attempted; those of a connection with limits are inserted PENDING, for the claim.
  */
 import { prepared, type SqlRunner } from '../../db/sql-runner';
 
@@ -33,13 +33,18 @@ const INSERT_EXPORTS_SQL = prepared('jobout_insert_exports', `
     select * from json_to_recordset($1::json) as x(id uuid, job_id uuid, job_name text, object_type text, object_id uuid, object_reference text,
                                                     supplier_external_id text, trigger_status text, status_change_id bigint,
                                                     payload text, state text, last_error text, lease_token uuid, lease_ms integer)
-  ), parked_jobs as (
-    -- read here, at insert, not when the changes were matched: a pause committed meanwhile already holds
-    select j.id from export_job j join client_connection c on c.id = j.client_connection_id
-    where j.id = any(array(select distinct job_id from x)) and (j.paused or c.state = 'SUSPENDED')
+  ), held_jobs as (
+    -- read here, at insert, not when the changes were matched: a pause committed meanwhile already holds. Jobs of
+    -- a connection with a rate or concurrency limit are not claimed here: the claim statement spends its bucket.
+    select j.id, (j.paused or c.state = 'SUSPENDED') as parked
+    from export_job j join client_connection c on c.id = j.client_connection_id
+    where j.id = any(array(select distinct job_id from x))
+      and (j.paused or c.state = 'SUSPENDED' or c.max_requests_per_second is not null or c.max_concurrent_requests is not null)
   ), rows as (
-    select x.*, case when x.state in ('PENDING', 'SENDING') and x.job_id in (select id from parked_jobs) then 'PAUSED' else x.state end as final_state
-    from x
+    select x.*, case when x.state in ('PENDING', 'SENDING') and h.parked then 'PAUSED'
+                     when x.state = 'SENDING' and h.id is not null then 'PENDING'
+                     else x.state end as final_state
+    from x left join held_jobs h on h.id = x.job_id
   ), inserted as (
     insert into export (id, job_id, job_name, object_type, object_id, object_reference, supplier_external_id, trigger_status,
                         status_change_id, payload, state, next_attempt_at, last_error, finished_at,
@@ -59,7 +64,7 @@ const INSERT_EXPORTS_SQL = prepared('jobout_insert_exports', `
 
 export interface InsertedExport {
   id: string;
-  /** As inserted: an export claimed at recording whose job is paused, or whose connection is suspended, is PAUSED instead. */
+  /** As inserted: one claimed at recording is PAUSED instead when its job is paused or its connection suspended, PENDING when its connection has limits. */
   state: 'PENDING' | 'SENDING' | 'PAUSED' | 'FAILED';
 }
 

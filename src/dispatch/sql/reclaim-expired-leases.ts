@@ -15,11 +15,20 @@ const RECLAIM_EXPIRED_LEASES_SQL = prepared('jobout_reclaim_expired_leases', `
     select id, attempts, updated_at as claimed_at from export
     where state = 'SENDING' and lease_until < now()
     for update skip locked
+  ), suspended as (
+    -- on a connection suspended by its breaker, an expired lease parks the export, its retries kept (CONTRACT §11)
+    select x.id from expired x join export e on e.id = x.id join export_job j on j.id = e.job_id
+    join client_connection c on c.id = j.client_connection_id where c.state = 'SUSPENDED'
   ), reclaimed as (
     update export e set
-      state = case when e.job_id is null then 'CANCELLED' when e.attempts - e.retry_base > $1 then 'FAILED' else 'RETRY_SCHEDULED' end,
-      next_attempt_at = case when e.job_id is null or e.attempts - e.retry_base > $1 then null else now() end,
-      finished_at = case when e.job_id is null or e.attempts - e.retry_base > $1 then now() end,
+      state = case when e.job_id is null then 'CANCELLED' when e.id in (select id from suspended) then 'PAUSED'
+                   when e.attempts - e.retry_base > $1 then 'FAILED' else 'RETRY_SCHEDULED' end,
+      next_attempt_at = case when e.job_id is null or e.id in (select id from suspended) or e.attempts - e.retry_base > $1 then null else now() end,
+      finished_at = case when e.job_id is null then now() when e.id in (select id from suspended) then null when e.attempts - e.retry_base > $1 then now() end,
+      -- a probe's attempt uses no retry; any other keeps at least one
+      retry_base = case when e.id not in (select id from suspended) then e.retry_base when e.probe then e.retry_base + 1
+                        else greatest(e.retry_base, e.attempts - $1) end,
+      probe = false,
       lease_token = null, lease_until = null, last_http_status = null, last_error = $2, updated_at = now()
     from expired x where e.id = any(array(select id from expired)) and e.id = x.id
     returning e.id, e.state, e.attempts, e.next_attempt_at, e.job_id, e.job_name, e.object_type, e.object_reference,

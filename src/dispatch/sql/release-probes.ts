@@ -9,7 +9,7 @@ import { prepared, type SqlRunner } from '../../db/sql-runner';
 const RELEASE_PROBES_SQL = prepared('jobout_release_probes', `
   with due as (
     update client_connection set next_probe_at = now() + $1 * interval '1 millisecond'
-    where state = 'SUSPENDED' and next_probe_at <= now()
+    where state = 'SUSPENDED' and (next_probe_at is null or next_probe_at <= now())
     returning id
   ), probes as (
     select (select e.id from export e join export_job j on j.id = e.job_id

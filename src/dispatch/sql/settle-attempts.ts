@@ -49,13 +49,22 @@ const SETTLE_SQL = prepared('jobout_settle_attempts', `
   with r as (
     select * from json_to_recordset($1::json) as r(export_id uuid, lease_token uuid, attempt int, started_at timestamptz,
       finished_at timestamptz, duration_ms int, succeeded boolean, http_status int, excerpt text, error_class text, error text)
-  ), breaker_results as (
+  ), breaker_candidates as (
     -- results of connections with a circuit breaker, or suspended (CONTRACT §11); the others pay nothing more
-    select r.export_id, r.succeeded, r.finished_at, c.id as connection_id, c.state as state_before,
-           c.suspend_after_consecutive_failures as threshold, c.consecutive_failures as failures_before
+    select r.export_id, r.succeeded, r.finished_at, c.id as connection_id
     from r join export e on e.id = r.export_id and e.lease_token = r.lease_token
     join export_job j on j.id = e.job_id join client_connection c on c.id = j.client_connection_id
     where c.suspend_after_consecutive_failures is not null or c.state = 'SUSPENDED'
+  ), breaker_rows as materialized (
+    -- the connections locked, in id order (two settles never wait on each other crosswise), and read as they are
+    -- now: a resume or another instance's settle committed while this statement waited counts
+    select c.id, c.state, c.suspend_after_consecutive_failures, c.consecutive_failures, c.next_probe_at
+    from client_connection c where c.id = any(array(select distinct connection_id from breaker_candidates))
+    order by c.id for no key update
+  ), breaker_results as (
+    select x.export_id, x.succeeded, x.finished_at, x.connection_id, b.state as state_before,
+           b.suspend_after_consecutive_failures as threshold, b.consecutive_failures as failures_before
+    from breaker_candidates x join breaker_rows b on b.id = x.connection_id
   ), breaker_batches as (
     select connection_id, min(state_before) as state_before, min(threshold) as threshold, min(failures_before) as failures_before,
            max(finished_at) filter (where succeeded) as last_success, count(*) filter (where not succeeded) as failures
@@ -98,12 +107,16 @@ const SETTLE_SQL = prepared('jobout_settle_attempts', `
     select r.export_id, r.attempt, r.started_at, r.finished_at, r.duration_ms, r.http_status, r.excerpt, r.error_class, r.error, true
     from r where r.export_id <> all (array(select id from settled))
   ), connections as (
+    -- written only when something changed: a healthy connection's settles do not queue on its row
     update client_connection c set
       consecutive_failures = b.failures_after,
       state = case when b.suspended then 'SUSPENDED' else 'ACTIVE' end,
       suspended_at = case when not b.suspended then null when b.state_before = 'ACTIVE' then now() else c.suspended_at end,
-      next_probe_at = case when not b.suspended then null when b.state_before = 'ACTIVE' then now() + $3 * interval '1 millisecond' else c.next_probe_at end
+      next_probe_at = case when not b.suspended then null
+                           when b.state_before = 'ACTIVE' then now() + $3 * interval '1 millisecond'
+                           else coalesce(c.next_probe_at, now() + $3 * interval '1 millisecond') end
     from breaker b where c.id = b.connection_id
+      and (c.consecutive_failures <> b.failures_after or (c.state = 'SUSPENDED') <> b.suspended)
     returning c.id, c.name, c.store_ids::text[] as store_ids, b.state_before, c.state
   ), parked as (
     -- a connection just suspended: its waiting exports (other than this batch's, which were SENDING) park too

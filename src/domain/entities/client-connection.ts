@@ -52,6 +52,14 @@ export class ClientConnection {
   @Property({ type: 'integer', nullable: true })
   suspendAfterConsecutiveFailures?: number | null;
 
+  /** Requests a second from every instance together (CONTRACT §11); null = no limit. */
+  @Property({ type: 'integer', nullable: true })
+  maxRequestsPerSecond?: number | null;
+
+  /** Requests in flight from every instance together (CONTRACT §11); null = no limit. */
+  @Property({ type: 'integer', nullable: true })
+  maxConcurrentRequests?: number | null;
+
   /**
    * ACTIVE, or SUSPENDED by its breaker: its exports wait PAUSED and one is sent as a probe every retry interval.
    * Written in SQL only (the dispatcher's settle, resumeClientConnection); an entity flush writes changed fields

@@ -31,7 +31,7 @@ export class ExportResultResolver {
 }
 
 /** The stream, with `onEnd` run once when it ends: the client completes, the socket closes, or the feed stops. */
-function endingWith<T>(stream: AsyncIterableIterator<T>, onEnd: () => void): AsyncIterableIterator<T> {
+export function endingWith<T>(stream: AsyncIterableIterator<T>, onEnd: () => void): AsyncIterableIterator<T> {
   let ended = false;
   const end = () => {
     if (!ended) (ended = true), onEnd();

@@ -2,19 +2,19 @@ import { Args, Resolver, Root, Subscription, type SubscribeResolverData } from '
 import type { OperationalEvent } from '../../domain/operational-event';
 import { operationalEventFilter } from '../../services/operational-event-filter';
 import { OperationalEventArgs, OperationalEventType } from '../types/operational-event';
-import type { SubscriptionContext } from './export-result-resolver';
+import { endingWith, type SubscriptionContext } from './export-result-resolver';
 
 @Resolver()
 export class OperationalEventResolver {
   @Subscription(() => OperationalEventType, {
     description: 'Failures, suspended and recovered connections, paused and resumed jobs, of the jobs and connections the caller may see (graphql-ws only)',
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, OperationalEventArgs, SubscriptionContext>) => {
-      const accept = operationalEventFilter(context.scope, {
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, OperationalEventArgs, SubscriptionContext>) => {
+      const filter = await operationalEventFilter(context.scope, {
         types: args.types ?? undefined,
         jobId: args.jobId ?? undefined,
         clientConnectionId: args.clientConnectionId ?? undefined,
       });
-      return context.events.subscribe(accept);
+      return endingWith(context.events.subscribe(filter.accept), filter.stop);
     },
   })
   operationalEvents(

@@ -38,6 +38,10 @@ export class ClientConnectionType {
   @Field(() => Int, { nullable: true, description: 'Attempt deadline in ms; null = JOBOUT_HTTP_TIMEOUT_MS' }) timeoutMs!: number | null;
   @Field(() => Int, { nullable: true, description: 'Circuit breaker: failed attempts in a row after which the connection is SUSPENDED; null = never' })
   suspendAfterConsecutiveFailures!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Requests a second to the partner from every instance together (one second\'s burst at most); null = no limit' })
+  maxRequestsPerSecond!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Requests in flight to the partner from every instance together; null = no limit' })
+  maxConcurrentRequests!: number | null;
   @Field(() => ConnectionStateEnum, { description: 'SUSPENDED: its exports wait PAUSED (retries kept) and one is sent as a probe every JOBOUT_RETRY_INTERVAL_MS' })
   state!: ConnectionStateEnum;
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'When its breaker suspended it; null while ACTIVE' }) suspendedAt!: Date | null;
@@ -81,5 +85,7 @@ export class ClientConnectionInput {
   @Field(() => Int, { nullable: true }) timeoutMs?: number;
   @Field(() => Int, { nullable: true, description: 'Circuit breaker: suspend after this many failed attempts in a row (1..10000); absent or null = never' })
   suspendAfterConsecutiveFailures?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Requests a second from every instance together (1..100000); absent or null = no limit' }) maxRequestsPerSecond?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Requests in flight from every instance together (1..10000); absent or null = no limit' }) maxConcurrentRequests?: number | null;
   @Field(() => ConnectionAuthInput, { nullable: true, description: 'Absent = no authentication' }) auth?: ConnectionAuthInput;
 }

@@ -18,6 +18,7 @@ export class OperationalEventType {
   @Field(() => GraphQLISODateTime) occurredAt!: Date;
   @Field(() => ID, { nullable: true }) jobId!: string | null;
   @Field(() => String, { nullable: true }) jobName!: string | null;
+  @Field(() => String, { nullable: true, description: 'EXPORT_FAILED: the supplier of the failed exports (grouped per job and supplier)' }) supplierExternalId!: string | null;
   @Field(() => ID, { nullable: true }) connectionId!: string | null;
   @Field(() => String, { nullable: true }) connectionName!: string | null;
   @Field(() => Int, { nullable: true, description: 'EXPORT_FAILED: how many of the job\'s exports ended FAILED since its previous EXPORT_FAILED event' })
