@@ -20,6 +20,7 @@ import { sqlRunner } from './db/sql-runner';
 import { resolveAdminToken, resolveSecretKey } from './dev-secrets';
 import { Dispatcher, dispatchSteps, SAFETY_POLL_MS } from './dispatch/dispatcher';
 import { Listener } from './dispatch/listener';
+import { AlertSender } from './dispatch/alert-sender';
 import { OperationalAlerts } from './dispatch/operational-alerts';
 import { OperationalFeed } from './dispatch/operational-feed';
 import { ResultsFeed } from './dispatch/results-feed';
@@ -127,7 +128,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const listener = (parts.listener = new Listener({ databaseUrl, logger, channel: DISPATCH_CHANNEL, onWake: (notice) => dispatcher.wake(notice) }));
     await listener.start();
     dispatcher.start();
-    const sweeper = (parts.sweeper = new Sweeper(dispatchSql, dispatcher, config.retry, config.retentionDays, logger, report));
+    const sweeper = (parts.sweeper = new Sweeper(dispatchSql, dispatcher, config.retry, config.retentionDays, logger, report,
+      new AlertSender(dispatchSql, sender, secrets, config.retry, config.httpTimeoutMs, logger)));
     sweeper.start(config.sweepCron);
 
     const httpServer = createServer();

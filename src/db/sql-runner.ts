@@ -39,6 +39,8 @@ interface KnexClient {
 export interface SqlRunner {
   /** One statement on a pooled connection, in a transaction of its own. */
   query<T = Record<string, any>>(statement: Statement, params?: unknown[]): Promise<T[]>;
+  /** Several statements in one transaction on one pooled connection (`work`'s runner); rolled back if it throws. */
+  transaction?<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
 }
 
 export function sqlRunner(source: MikroORM | EntityManager): SqlRunner {
@@ -49,6 +51,20 @@ export function sqlRunner(source: MikroORM | EntityManager): SqlRunner {
       const connection = await client.acquireConnection();
       try {
         return (await run(connection, statement, params)).rows;
+      } finally {
+        await client.releaseConnection(connection);
+      }
+    },
+    async transaction(work) {
+      const connection = await client.acquireConnection();
+      try {
+        await run(connection, 'begin');
+        const result = await work({ query: async (statement, params) => (await run(connection, statement, params)).rows });
+        await run(connection, 'commit');
+        return result;
+      } catch (error) {
+        await run(connection, 'rollback').catch(() => {});
+        throw error;
       } finally {
         await client.releaseConnection(connection);
       }

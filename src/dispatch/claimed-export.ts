@@ -41,11 +41,14 @@ const CONNECTION_COLUMNS: { [field in keyof StoredConnection]: string } = {
   scope: 'scope',
 };
 
+/** A client connection (alias `c`) as JSON that parses into a `StoredConnection`. */
+export const CONNECTION_JSON = `json_build_object(${Object.entries(CONNECTION_COLUMNS)
+  .map(([field, column]) => `'${field}', c.${column}`)
+  .join(', ')})`;
+
 /** What sending needs of a job (alias `j`) and its connection, as JSON that parses into a `JobSend`. */
 export const JOB_SEND_JSON = `json_build_object('httpMethod', j.http_method, 'path', j.path, 'queryParams', j.query_params,
-  'connection', (select json_build_object(${Object.entries(CONNECTION_COLUMNS)
-    .map(([field, column]) => `'${field}', c.${column}`)
-    .join(', ')}) from client_connection c where c.id = j.client_connection_id))`;
+  'connection', (select ${CONNECTION_JSON} from client_connection c where c.id = j.client_connection_id))`;
 
 export interface JobSend {
   httpMethod: HttpMethod;

@@ -14,6 +14,7 @@ import { RELEASE_UNHELD_PARKED_EXPORTS } from '../db/parked-exports';
 import type { SqlRunner } from '../db/sql-runner';
 import type { RetryPolicy } from '../config';
 import type { Logger } from '../logger';
+import type { AlertSender } from './alert-sender';
 import type { Dispatcher } from './dispatcher';
 import { reclaimExpiredLeases } from './sql/reclaim-expired-leases';
 import { purgeFinishedExports } from './sql/purge-finished-exports';
@@ -32,6 +33,8 @@ export class Sweeper {
     private readonly logger: Logger,
     /** Reclaimed exports count as finished attempts: metrics and the result feed. */
     private readonly onReclaimed: (reclaimed: SettledExport[]) => void,
+    /** Sends the alert deliveries that are due (setAlertTarget). */
+    private readonly alerts?: Pick<AlertSender, 'sendDue'>,
   ) {}
 
   start(expression: string): void {
@@ -67,6 +70,7 @@ export class Sweeper {
     this.dispatcher.sendDueRetries();
     await this.sql.query(CANCEL_ORPHANED_EXPORTS); // exports of a job deleted mid-send that ended up waiting again
     const purged = await purgeFinishedExports(this.sql, this.retentionDays);
+    await this.alerts?.sendDue();
     if (purged > 0) this.logger.info('purged the payloads and attempts of exports past their retention', { exports: purged, retentionDays: this.retentionDays });
     return { reclaimed: reclaimed.length, purged };
   }

@@ -128,7 +128,7 @@ function readApiCall(input: InputReader): ExportJobInput['apiCall'] | undefined 
 }
 
 /** The path is appended to the connection's base URL, so it must not be able to leave it. */
-function pathProblem(path: string): string | undefined {
+export function pathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return 'must start with "/" (it is appended to the connection base URL)';
   if (path.startsWith('//')) return 'must not start with "//"';
   if (/[\s?#\\]/.test(path) || /[\u0000-\u001f\u007f]/.test(path)) return 'must not contain spaces, "?", "#", "\\" or control characters (use queryParams for the query)';

@@ -1,5 +1,6 @@
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type PubSub } from 'type-graphql';
+import { AlertTargetResolver } from './resolvers/alert-target-resolver';
 import { ClientConnectionResolver } from './resolvers/client-connection-resolver';
 import { ExportJobHealthResolver } from './resolvers/export-job-health-resolver';
 import { ExportJobResolver } from './resolvers/export-job-resolver';
@@ -24,7 +25,7 @@ const NO_PUBSUB: PubSub = {
 /** The back-office schema. Input rules are checked by the services, not by class-validator. */
 export function buildApiSchema(): GraphQLSchema {
   return buildSchemaSync({
-    resolvers: [ReferenceDataResolver, ClientConnectionResolver, ExportJobResolver, ExportJobHealthResolver, ExportResolver, ExportResultResolver, OperationalEventResolver],
+    resolvers: [ReferenceDataResolver, ClientConnectionResolver, ExportJobResolver, ExportJobHealthResolver, ExportResolver, ExportResultResolver, OperationalEventResolver, AlertTargetResolver],
     pubSub: NO_PUBSUB,
     validate: false,
   });

@@ -133,7 +133,7 @@ export class ConnectionService {
     try {
       await scope.em.remove(connection).flush();
     } catch (error) {
-      if (error instanceof ForeignKeyConstraintViolationException) throw new DomainError('CONFLICT', `Connection ${id} is used by an export job`);
+      if (error instanceof ForeignKeyConstraintViolationException) throw new DomainError('CONFLICT', `Connection ${id} is used by an export job or an alert target`);
       throw error;
     }
   }

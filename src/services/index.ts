@@ -1,4 +1,5 @@
 import type { SecretBox } from '../auth/secret-box';
+import { AlertTargetService } from './alert-target-service';
 import { ConnectionResumeService } from './connection-resume-service';
 import { ConnectionService } from './connection-service';
 import { ConnectionTestService } from './connection-test';
@@ -16,6 +17,7 @@ export interface Services {
   connections: ConnectionService;
   connectionTests: ConnectionTestService;
   connectionResumes: ConnectionResumeService;
+  alertTargets: AlertTargetService;
   jobs: ExportJobService;
   jobPauses: JobPauseService;
   exports: ExportService;
@@ -41,6 +43,7 @@ export function createServices(deps: ServiceDeps): Services {
     operators: new OperatorService(referenceData),
     connections,
     connectionResumes: new ConnectionResumeService(connections),
+    alertTargets: new AlertTargetService(referenceData, connections),
     connectionTests: new ConnectionTestService(deps.secrets, connections, { allowPrivateTargets: deps.allowPrivateTargets, httpTimeoutMs: deps.httpTimeoutMs, userAgent: deps.userAgent }),
     jobs,
     jobPauses: new JobPauseService(jobs),

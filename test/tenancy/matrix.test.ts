@@ -56,6 +56,12 @@ const GRAPHQL_RULES: Record<string, Rule> = {
     call: (target) => gql(s.a.ADMIN, `query($job: ID!, $ref: String!) { exportPreview(jobId: $job, objectReference: $ref) }`, { job: pick(target, b.job), ref: b.order }),
   },
   me: { kind: 'own-resources-only', where: 'operators.test.ts (the caller itself)' },
+  alertTargets: { kind: 'own-resources-only', where: 'test/controls/alert-target.test.ts (each store lists only its own target)' },
+  setAlertTarget: {
+    kind: 'like-unknown',
+    code: 'NOT_FOUND',
+    call: (target) => gql(s.a.ADMIN, `mutation($input: AlertTargetInput!) { setAlertTarget(input: $input) { id } }`, { input: { clientConnectionId: pick(target, b.connection), path: '/alerts' } }),
+  },
   objectTypes: { kind: 'own-resources-only', where: 'the product\'s statuses and field catalogue, the same for every caller (test/console/jobs-and-connections.test.ts)' },
   stores: { kind: 'without-theirs', call: async () => (await gql(s.a.ADMIN, '{ stores { id externalId } }')).data.stores.map((x: { externalId: string }) => x.externalId) },
   suppliers: {

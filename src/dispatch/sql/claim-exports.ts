@@ -40,11 +40,20 @@ function claimSql(states: string): string {
     order by e.next_attempt_at
     limit $3
     for update skip locked
+  ), controls as materialized (
+    -- whether any job is paused or any connection suspended or limited (CONTRACT §11): while none is (the
+    -- default), no picked export pays for the checks below
+    select exists (select 1 from export_job where paused)
+        or exists (select 1 from client_connection where state = 'SUSPENDED' or max_requests_per_second is not null or max_concurrent_requests is not null) as present
   ), allowed as (
     -- parked rather than sent: its job was paused, or its connection suspended (but for the breaker's probe)
-    select p.id, c.id as connection_id, e.next_attempt_at, (j.paused or (c.state = 'SUSPENDED' and not e.probe)) as park,
-           (c.max_requests_per_second is not null or c.max_concurrent_requests is not null) as limited
-    from picked p join export e on e.id = p.id join export_job j on j.id = e.job_id join client_connection c on c.id = j.client_connection_id
+    select p.id, j.client_connection_id as connection_id, e.next_attempt_at, k.park, k.limited
+    from picked p join export e on e.id = p.id join export_job j on j.id = e.job_id
+    cross join lateral (
+      select coalesce(bool_or(j.paused or (c.state = 'SUSPENDED' and not e.probe)), false) as park,
+             coalesce(bool_or(c.max_requests_per_second is not null or c.max_concurrent_requests is not null), false) as limited
+      from client_connection c where (select present from controls) and c.id = j.client_connection_id
+    ) k
     where ${jobMayExport('j', 'e.supplier_external_id')}
   ), refused as (
     update export e set state = 'CANCELLED', next_attempt_at = null, finished_at = now(), updated_at = now(),
@@ -109,11 +118,30 @@ interface Row {
   send: JobSend;
 }
 
+/**
+ * A claim counts the sends in flight from the exports being sent, as its snapshot shows them; but two claims of
+ * one concurrency-limited connection take turns on the connection row, and the second's snapshot, taken before its
+ * turn, misses what the first just claimed. So while any connection has a concurrency limit, claims lock those
+ * connections first, in a transaction, and claim in a second statement whose snapshot is taken after the lock.
+ * Without such a connection (the default) a claim is the one statement, after a look at whether one exists (a
+ * claim takes up to 500 exports, so that round trip is a small share of each).
+ */
+const LOCK_CONCURRENCY_LIMITED = `select id from client_connection where max_concurrent_requests is not null order by id for no key update`;
+const CONCURRENCY_LIMITS_EXIST = prepared('jobout_concurrency_limits_exist', `select exists (select 1 from client_connection where max_concurrent_requests is not null) as present`);
+
 /** Claims up to `limit` exports in `states`; `defaultTimeoutMs` sizes the lease of connections without a deadline of their own. */
 export async function claimExports(sql: SqlRunner, states: readonly ClaimableState[], limit: number, defaultTimeoutMs: number): Promise<ClaimedExport[]> {
   if (limit <= 0) return [];
   const statement = states.includes('RETRY_SCHEDULED') ? CLAIM_PENDING_AND_RETRIES_SQL : CLAIM_PENDING_SQL;
-  const rows = await sql.query<Row>(statement, [defaultTimeoutMs, LEASE_MARGIN_MS, limit, LEASE_DEADLINES]);
+  const params = [defaultTimeoutMs, LEASE_MARGIN_MS, limit, LEASE_DEADLINES];
+  const [{ present }] = await sql.query<{ present: boolean }>(CONCURRENCY_LIMITS_EXIST);
+  const rows =
+    present && sql.transaction
+      ? await sql.transaction(async (tx) => {
+          await tx.query(LOCK_CONCURRENCY_LIMITED);
+          return tx.query<Row>(statement, params);
+        })
+      : await sql.query<Row>(statement, params);
   return rows.map((row) => ({
     ...row.send,
     id: row.id,

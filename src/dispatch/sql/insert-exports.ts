@@ -38,7 +38,9 @@ const INSERT_EXPORTS_SQL = prepared('jobout_insert_exports', `
     -- a connection with a rate or concurrency limit are not claimed here: the claim statement spends its bucket.
     select j.id, (j.paused or c.state = 'SUSPENDED') as parked
     from export_job j join client_connection c on c.id = j.client_connection_id
-    where j.id = any(array(select distinct job_id from x))
+    where (select exists (select 1 from export_job where paused)
+                  or exists (select 1 from client_connection where state = 'SUSPENDED' or max_requests_per_second is not null or max_concurrent_requests is not null))
+      and j.id = any(array(select distinct job_id from x))
       and (j.paused or c.state = 'SUSPENDED' or c.max_requests_per_second is not null or c.max_concurrent_requests is not null)
   ), rows as (
     select x.*, case when x.state in ('PENDING', 'SENDING') and h.parked then 'PAUSED'

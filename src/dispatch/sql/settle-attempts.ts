@@ -50,11 +50,13 @@ const SETTLE_SQL = prepared('jobout_settle_attempts', `
     select * from json_to_recordset($1::json) as r(export_id uuid, lease_token uuid, attempt int, started_at timestamptz,
       finished_at timestamptz, duration_ms int, succeeded boolean, http_status int, excerpt text, error_class text, error text)
   ), breaker_candidates as (
-    -- results of connections with a circuit breaker, or suspended (CONTRACT §11); the others pay nothing more
+    -- results of connections with a circuit breaker, or suspended (CONTRACT §11); while no connection has one (the
+    -- default), the first condition, evaluated once, spares every result the lookups
     select r.export_id, r.succeeded, r.finished_at, c.id as connection_id
     from r join export e on e.id = r.export_id and e.lease_token = r.lease_token
     join export_job j on j.id = e.job_id join client_connection c on c.id = j.client_connection_id
-    where c.suspend_after_consecutive_failures is not null or c.state = 'SUSPENDED'
+    where (select exists (select 1 from client_connection where suspend_after_consecutive_failures is not null or state = 'SUSPENDED'))
+      and (c.suspend_after_consecutive_failures is not null or c.state = 'SUSPENDED')
   ), breaker_rows as materialized (
     -- the connections locked, in id order (two settles never wait on each other crosswise), and read as they are
     -- now: a resume or another instance's settle committed while this statement waited counts
