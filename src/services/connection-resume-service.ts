@@ -6,7 +6,7 @@
 import { requireWriter } from '../auth/principal';
 import { DISPATCH_CHANNEL, EXPORTS_DUE_NOTICE } from '../db/notify-channels';
 import { publishOperationalEvents } from '../db/operational-events';
-import { RELEASE_PARKED_EXPORTS } from '../db/parked-exports';
+import { releaseParkedExports } from '../db/parked-exports';
 import { transactionSql } from '../db/sql-runner';
 import type { ConnectionService, ConnectionView } from './connection-service';
 import { assertWritable } from './owner-stores';
@@ -24,7 +24,7 @@ export class ConnectionResumeService {
       if (connection.state === 'ACTIVE') return;
       const sql = transactionSql(em);
       await sql.query(`update client_connection set state = 'ACTIVE', suspended_at = null, next_probe_at = null, consecutive_failures = 0 where id = $1`, [connection.id]);
-      await sql.query(`${RELEASE_PARKED_EXPORTS} and c.id = $1`, [connection.id]);
+      await sql.query(releaseParkedExports('and c.id = $1'), [connection.id]);
       await sql.query('select pg_notify($1, $2)', [DISPATCH_CHANNEL, EXPORTS_DUE_NOTICE]);
       await publishOperationalEvents(sql, [
         {

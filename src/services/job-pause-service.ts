@@ -9,7 +9,7 @@
  */
 import { requireWriter } from '../auth/principal';
 import { DISPATCH_CHANNEL, EXPORTS_DUE_NOTICE } from '../db/notify-channels';
-import { RELEASE_PARKED_EXPORTS } from '../db/parked-exports';
+import { releaseParkedExports } from '../db/parked-exports';
 import { publishOperationalEvents } from '../db/operational-events';
 import { transactionSql } from '../db/sql-runner';
 import { jobVisible, jobWritable, visibleStores } from '../db/visibility';
@@ -59,7 +59,7 @@ export class JobPauseService {
       if (paused) {
         await sql.query(PARK_JOB_EXPORTS, [jobId]);
       } else {
-        await sql.query(`${RELEASE_PARKED_EXPORTS} and j.id = $1`, [jobId]);
+        await sql.query(releaseParkedExports('and j.id = $1'), [jobId]);
         await sql.query('select pg_notify($1, $2)', [DISPATCH_CHANNEL, EXPORTS_DUE_NOTICE]);
       }
       await publishOperationalEvents(sql, [

@@ -83,6 +83,7 @@ describe('grouping failures per job', () => {
     const job = '00000000-0000-4000-8000-00000000000c';
     const before = received.length;
     alerts.report([failed(job, 'C1')]);
+    await waitFor(() => received.length === before + 1, { what: 'the first failure' });
     alerts.report([failed(job, 'C2'), failed(job, 'C3')]);
     await alerts.flush();
     await waitFor(() => received.length === before + 2, { what: 'the first failure and the flushed group' });

@@ -99,7 +99,9 @@ function claimSql(states: string): string {
     where e.id = any(array(select id from allowed where not park and not limited union all select id from within))
     returning e.id, e.lease_token, e.attempts, e.job_id, e.job_name, e.object_type, e.object_reference, e.trigger_status, e.payload
   )
-  select cl.*, ${JOB_SEND_JSON} as send from claimed cl join export_job j on j.id = cl.job_id
+  -- oldest first, as picked: the dispatcher sends them in this order
+  select cl.*, ${JOB_SEND_JSON} as send from claimed cl join export_job j on j.id = cl.job_id join allowed a on a.id = cl.id
+  order by a.next_attempt_at, cl.id
 `;
 }
 const CLAIM_PENDING_SQL = prepared('jobout_claim_exports_pending', claimSql(`'PENDING'`));
