@@ -39,6 +39,18 @@ export async function callerView(scope: Scope): Promise<CallerView> {
   return { stores, suppliers: new Set(suppliers.map((supplier) => supplier.externalId)) };
 }
 
+/** The caller's view, read again every FEED_SCOPE_REFRESH_MS until `stop`; a failed read keeps the last one. */
+export async function refreshedCallerView(scope: Scope): Promise<{ current(): CallerView; stop(): void }> {
+  let view = await callerView(scope);
+  const timer = setInterval(() => {
+    callerView(scope).then(
+      (fresh) => (view = fresh),
+      () => {}, // the next refresh tries again; until then the last view holds
+    );
+  }, FEED_SCOPE_REFRESH_MS).unref();
+  return { current: () => view, stop: () => clearInterval(timer) };
+}
+
 function visible(view: CallerView, event: ExportResultEvent): boolean {
   if (view === null) return true;
   if (event.jobId === null) return false; // a deleted job's owner stores are gone: all-stores callers only
@@ -54,15 +66,9 @@ export async function exportResultFilter(scope: Scope, criteria: ExportResultCri
   if (objectType !== undefined && !OBJECT_TYPES.includes(objectType)) {
     throw badInput(`objectType must be one of ${OBJECT_TYPES.join(', ')}`, [{ field: 'objectType', message: 'unknown object type' }]);
   }
-  let view = await callerView(scope);
-  const timer = setInterval(() => {
-    callerView(scope).then(
-      (fresh) => (view = fresh),
-      () => {}, // the next refresh tries again; until then the last view holds
-    );
-  }, FEED_SCOPE_REFRESH_MS).unref();
+  const view = await refreshedCallerView(scope);
   return {
-    accept: (event) => (jobId === undefined || event.jobId === jobId) && (objectType === undefined || event.objectType === objectType) && visible(view, event),
-    stop: () => clearInterval(timer),
+    accept: (event) => (jobId === undefined || event.jobId === jobId) && (objectType === undefined || event.objectType === objectType) && visible(view.current(), event),
+    stop: view.stop,
   };
 }

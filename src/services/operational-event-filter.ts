@@ -8,7 +8,7 @@
 import { requireReader } from '../auth/principal';
 import { badInput } from '../domain/errors';
 import { OPERATIONAL_EVENT_TYPES, type OperationalEvent, type OperationalEventType } from '../domain/operational-event';
-import { callerView, FEED_SCOPE_REFRESH_MS, type CallerView } from './export-results';
+import { refreshedCallerView, type CallerView } from './export-results';
 import { requireId } from './ids';
 import type { Scope } from './scope';
 
@@ -38,19 +38,13 @@ export async function operationalEventFilter(scope: Scope, criteria: Operational
   const unknown = (criteria.types ?? []).filter((type) => !OPERATIONAL_EVENT_TYPES.includes(type));
   if (unknown.length > 0) throw badInput(`types must be among ${OPERATIONAL_EVENT_TYPES.join(', ')}`, [{ field: 'types', message: `unknown: ${unknown.join(', ')}` }]);
   const types = criteria.types && criteria.types.length > 0 ? new Set(criteria.types) : undefined;
-  let view = await callerView(scope);
-  const timer = setInterval(() => {
-    callerView(scope).then(
-      (fresh) => (view = fresh),
-      () => {}, // the next refresh tries again; until then the last view holds
-    );
-  }, FEED_SCOPE_REFRESH_MS).unref();
+  const view = await refreshedCallerView(scope);
   return {
     accept: (event) =>
       (types === undefined || types.has(event.type)) &&
       (jobId === undefined || event.jobId === jobId) &&
       (connectionId === undefined || event.connectionId === connectionId) &&
-      visible(view, event),
-    stop: () => clearInterval(timer),
+      visible(view.current(), event),
+    stop: view.stop,
   };
 }

@@ -8,6 +8,7 @@ import { Link } from 'wouter';
 import { ErrorMessage, Loading, Notice } from '../components/Status';
 import { Time } from '../components/Time';
 import { messageOf } from '../errors';
+import { prettyJson } from '../format';
 import { graphql } from '../graphql';
 
 const Export = graphql(`
@@ -61,13 +62,6 @@ const Results = graphql(`
   }
 `);
 
-const pretty = (json: string) => {
-  try {
-    return JSON.stringify(JSON.parse(json), null, 2);
-  } catch {
-    return json;
-  }
-};
 
 export function ExportPage({ id }: { id: string }) {
   const [{ data, error }, refetch] = useQuery({ query: Export, variables: { id } });
@@ -143,7 +137,7 @@ export function ExportPage({ id }: { id: string }) {
       </dl>
       <h2>Payload</h2>
       <pre role="region" aria-label="Payload" tabIndex={0}>
-        <code>{pretty(item.payload)}</code>
+        <code>{prettyJson(item.payload)}</code>
       </pre>
       <h2 id="attempts-heading">Attempts</h2>
       {item.attempts.length === 0 ? (

@@ -7,6 +7,7 @@ import { useClient, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { Confirm } from '../components/Checkbox';
 import { Field } from '../components/Field';
+import { JobFilter, useJobNames } from '../components/JobFilter';
 import { Paging } from '../components/Paging';
 import { Empty, ErrorMessage, Loading, Notice } from '../components/Status';
 import { Time } from '../components/Time';
@@ -37,17 +38,6 @@ const Exports = graphql(`
   }
 `);
 
-export const JobNames = graphql(`
-  query JobNames {
-    exportJobs(size: 100, sort: "name:asc") {
-      content {
-        id
-        name
-      }
-    }
-  }
-`);
-
 const RetryFailed = graphql(`
   mutation RetryFailed($filter: RetryExportsFilter!, $dryRun: Boolean!) {
     retryExports(filter: $filter, dryRun: $dryRun)
@@ -69,7 +59,7 @@ export function ExportsPage() {
   const [retry, setRetry] = useState<{ count: number } | undefined>();
   const [message, setMessage] = useState<{ text: string; error?: boolean }>();
   const [busy, setBusy] = useState(false);
-  const [{ data: jobs }] = useQuery({ query: JobNames });
+  const jobNames = useJobNames();
 
   const filter = {
     objectReference: filters.reference.trim() || undefined,
@@ -109,7 +99,7 @@ export function ExportsPage() {
     refetch({ requestPolicy: 'network-only' });
   }
 
-  const jobName = jobs?.exportJobs.content.find((j) => j.id === filters.jobId)?.name;
+  const jobName = jobNames.get(filters.jobId);
   const scope = [
     jobName ? `of the job ${jobName}` : 'of every job you may retry',
     filter.objectReference ? `for ${filter.objectReference}` : undefined,
@@ -145,16 +135,7 @@ export function ExportsPage() {
         <Field label="Reference">
           <input type="search" value={filters.reference} onChange={(e) => change({ reference: e.target.value })} />
         </Field>
-        <Field label="Job">
-          <select value={filters.jobId} onChange={(e) => change({ jobId: e.target.value })}>
-            <option value="">All jobs</option>
-            {jobs?.exportJobs.content.map((job) => (
-              <option key={job.id} value={job.id}>
-                {job.name}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <JobFilter value={filters.jobId} onChange={(jobId) => change({ jobId })} />
         <Field label="State">
           <select value={filters.state} onChange={(e) => change({ state: e.target.value as Filters['state'] })}>
             <option value="">All states</option>

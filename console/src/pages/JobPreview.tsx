@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useClient } from 'urql';
 import { ErrorMessage } from '../components/Status';
 import { messageOf } from '../errors';
+import { prettyJson } from '../format';
 import { graphql } from '../graphql';
 
 const Preview = graphql(`
@@ -11,13 +12,6 @@ const Preview = graphql(`
   }
 `);
 
-const pretty = (json: string) => {
-  try {
-    return JSON.stringify(JSON.parse(json), null, 2);
-  } catch {
-    return json;
-  }
-};
 
 export function JobPreview({ jobId }: { jobId: string }) {
   const client = useClient();
@@ -28,7 +22,7 @@ export function JobPreview({ jobId }: { jobId: string }) {
     event.preventDefault();
     if (!reference.trim()) return setResult({ error: 'Enter an object reference.' });
     const answer = await client.query(Preview, { jobId, objectReference: reference.trim() }, { requestPolicy: 'network-only' }).toPromise();
-    setResult(answer.error ? { error: messageOf(answer.error) } : { json: pretty(answer.data!.exportPreview) });
+    setResult(answer.error ? { error: messageOf(answer.error) } : { json: prettyJson(answer.data!.exportPreview) });
   }
 
   return (

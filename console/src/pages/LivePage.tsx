@@ -1,12 +1,11 @@
 /** Results as attempts finish, over graphql-ws, newest first, optionally for one job (kept in the URL: ?job=). */
-import { useQuery, useSubscription } from 'urql';
+import { useSubscription } from 'urql';
 import { Link, useLocation, useSearch } from 'wouter';
-import { Field } from '../components/Field';
+import { JobFilter } from '../components/JobFilter';
 import { Empty, ErrorMessage } from '../components/Status';
 import { Time } from '../components/Time';
 import { messageOf } from '../errors';
 import { graphql, type ResultOf } from '../graphql';
-import { JobNames } from './ExportsPage';
 
 const Results = graphql(`
   subscription LiveResults($jobId: ID) {
@@ -36,7 +35,6 @@ export function LivePage() {
   const [, navigate] = useLocation();
   const jobId = new URLSearchParams(useSearch()).get('job') ?? '';
   const setJobId = (id: string) => navigate(id ? `/live?job=${encodeURIComponent(id)}` : '/live', { replace: true });
-  const [{ data: jobs }] = useQuery({ query: JobNames });
   const [{ data: results, error }] = useSubscription({ query: Results, variables: { jobId: jobId || undefined } }, (previous: Result[] = [], event) =>
     [event.exportResults, ...previous].slice(0, KEPT),
   );
@@ -45,16 +43,7 @@ export function LivePage() {
     <>
       <h1>Live results</h1>
       <div className="filters">
-        <Field label="Job">
-          <select value={jobId} onChange={(e) => setJobId(e.target.value)}>
-            <option value="">All jobs</option>
-            {jobs?.exportJobs.content.map((job) => (
-              <option key={job.id} value={job.id}>
-                {job.name}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <JobFilter value={jobId} onChange={setJobId} />
       </div>
       {error && <ErrorMessage>The live feed stopped: {messageOf(error)}</ErrorMessage>}
       {!results?.length && <Empty>Waiting for results: each finished attempt appears here as it happens.</Empty>}

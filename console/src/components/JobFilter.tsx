@@ -1,0 +1,37 @@
+/** The Job filter of the Exports and Live pages: every job by name (the first 100), or all jobs. */
+import { useQuery } from 'urql';
+import { graphql } from '../graphql';
+import { Field } from './Field';
+
+const JobNames = graphql(`
+  query JobNames {
+    exportJobs(size: 100, sort: "name:asc") {
+      content {
+        id
+        name
+      }
+    }
+  }
+`);
+
+/** The names of the first 100 jobs, by id (for texts that name the chosen job). */
+export function useJobNames(): Map<string, string> {
+  const [{ data }] = useQuery({ query: JobNames });
+  return new Map(data?.exportJobs.content.map((job) => [job.id, job.name]));
+}
+
+export function JobFilter({ value, onChange }: { value: string; onChange(jobId: string): void }) {
+  const names = useJobNames();
+  return (
+    <Field label="Job">
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">All jobs</option>
+        {[...names].map(([id, name]) => (
+          <option key={id} value={id}>
+            {name}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
