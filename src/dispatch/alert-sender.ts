@@ -61,21 +61,7 @@ export class AlertSender {
 
   private async deliver(delivery: Claimed): Promise<void> {
     const request = outboundRequest(
-      {
-        id: delivery.id,
-        leaseToken: '',
-        attempt: delivery.attempts,
-        jobId: '',
-        jobName: '',
-        objectType: '',
-        objectReference: '',
-        triggerStatus: '',
-        payload: delivery.payload,
-        httpMethod: 'POST',
-        path: delivery.path,
-        queryParams: [],
-        connection: delivery.connection,
-      },
+      { id: delivery.id, attempt: delivery.attempts, payload: delivery.payload, httpMethod: 'POST', path: delivery.path, queryParams: [], connection: delivery.connection },
       this.secrets,
     );
     const outcome = await this.sender.send(request);

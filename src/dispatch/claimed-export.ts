@@ -70,8 +70,11 @@ export interface ClaimedExport extends JobSend {
   payload: string;
 }
 
+/** What one request needs: a claimed export, or an alert delivery (dispatch/alert-sender.ts). */
+export type SendTarget = Pick<ClaimedExport, 'id' | 'attempt' | 'payload' | 'httpMethod' | 'path' | 'queryParams' | 'connection'>;
+
 /** The sender's request for a claim, its connection's secrets opened. */
-export function outboundRequest(claim: ClaimedExport, secrets: SecretBox): OutboundRequest {
+export function outboundRequest(claim: SendTarget, secrets: SecretBox): OutboundRequest {
   const { connection } = claim;
   const open = (sealed: string | null, field: SecretField) => (sealed ? secrets.open(sealed, secretContext(connection.id, field)) : null);
   return {

@@ -19,8 +19,9 @@ import { reply, startHttpSink, type HttpSink } from '../support/http-sink';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { waitFor } from '../support/wait';
 
+let exportCount = 0;
 const failed = (jobId: string, reference: string): SettledExport => ({
-  id: `00000000-0000-4000-8000-${String(reference.length).padStart(12, '0')}`,
+  id: `00000000-0000-4000-8000-${String(++exportCount).padStart(12, '0')}`,
   state: 'FAILED',
   attempts: 6,
   nextAttemptAt: null,

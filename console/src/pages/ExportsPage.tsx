@@ -15,7 +15,7 @@ import { messageOf } from '../errors';
 import { formatTime, localInputToIso } from '../format';
 import { graphql } from '../graphql';
 
-export const EXPORT_STATES = ['PENDING', 'SENDING', 'RETRY_SCHEDULED', 'PAUSED', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+const EXPORT_STATES = ['PENDING', 'SENDING', 'RETRY_SCHEDULED', 'PAUSED', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 type ExportState = (typeof EXPORT_STATES)[number];
 
 const Exports = graphql(`
