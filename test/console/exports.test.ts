@@ -148,7 +148,11 @@ describe('the live page', () => {
       const { page } = live;
       await signIn(page, ADMIN_TOKEN);
       await visible(page.getByRole('heading', { name: 'Live results' }));
+      // the job from the address is chosen at once, and named as soon as the job list has loaded
       expect(await field(page, 'Job').inputValue()).toBe(shippedJob);
+      await waitFor(async () => (await field(page, 'Job').locator('option:checked').textContent()) === 'Shipped orders', {
+        what: 'the chosen job to be shown by its name',
+      });
       await visible(page.getByText('Waiting for results'));
       await waitFor(() => t.gateway.results.subscriberCount === 1, { what: 'the live page to subscribe' });
       await exported('ORD-LIVE-OTHER', 'ORDER_CREATED', 'SUCCEEDED');
