@@ -1,7 +1,8 @@
 /**
  * Alert targets (CONTRACT §11 `setAlertTarget`): per owner store set, the endpoint operational events are POSTed to
  * (a client connection and a path), with the export retry rules. Setting one replaces the target of the same
- * stores. The connection must cover those stores, as for a job (a global target needs a global connection).
+ * stores. The connection must be one the caller may write and cover those stores, as for a job (a global target
+ * needs a global connection).
  */
 import { requireReader, requireWriter } from '../auth/principal';
 import { sqlRunner } from '../db/sql-runner';
@@ -63,6 +64,8 @@ export class AlertTargetService {
     const storeIds = await ownerStoresFor(scope, this.referenceData, input.storeExternalIds, callerStores(scope));
     assertWritable(scope, { storeIds }, 'An alert target of these stores');
     const connection = await this.connections.load(scope, connectionId); // NOT_FOUND when invisible
+    // Alerts go out with the connection's credentials: using it is writing it, as for a job (CONTRACT §2a).
+    assertWritable(scope, connection, `Client connection ${connectionId}`);
     if (!connectionCovers(connection, { storeIds })) {
       assertNoFieldErrors([{ field: 'clientConnectionId', message: "must be global or owned by every store of the alert target" }], 'Invalid alert target');
     }

@@ -78,7 +78,7 @@ describe('an alert target', () => {
     expect(listed.data.alertTargets).toEqual([{ path: '/s1', storeExternalIds: ['S1'] }]);
   });
 
-  it('refuses a connection the caller cannot see like an unknown one, a READER, and a path that leaves the base URL', async () => {
+  it('refuses a connection the caller cannot see like an unknown one, one it may not write, a READER, and a path that leaves the base URL', async () => {
     const connection2 = (await t.gql(store2Admin, `{ clientConnections { id } }`)).data.clientConnections[0].id;
     const invisible = await t.gql(store1Admin, SET_TARGET, { input: { clientConnectionId: connection2, path: '/x' } });
     const unknown = await t.gql(store1Admin, SET_TARGET, { input: { clientConnectionId: '00000000-0000-4000-8000-00000000dead', path: '/x' } });
@@ -87,6 +87,13 @@ describe('an alert target', () => {
     const reader = await createOperator(t, 'READER', ['S1']);
     expect((await t.gql(reader, SET_TARGET, { input: { clientConnectionId: connection2, path: '/x' } })).errors![0].extensions?.code).toBe('FORBIDDEN');
     const mine = (await t.gql(store1Admin, `{ clientConnections { id } }`)).data.clientConnections[0].id;
+    // a connection the caller sees but may not write (global, or shared with another store) is not its to use
+    for (const storeExternalIds of [[], ['S1', 'S2']]) {
+      const shared = (await t.admin(`mutation($input: ClientConnectionInput!) { createClientConnection(input: $input) { id } }`, { input: { name: `Shared ${storeExternalIds.length}`, baseUrl: `${alerts.url}/hooks`, storeExternalIds } })).createClientConnection.id;
+      const refused = await t.gql(store1Admin, SET_TARGET, { input: { clientConnectionId: shared, path: '/x' } });
+      expect(refused.errors![0].extensions?.code, JSON.stringify(storeExternalIds)).toBe('FORBIDDEN');
+    }
+    expect((await t.gql(store1Admin, `{ alertTargets { path } }`)).data.alertTargets).toEqual([{ path: '/s1' }]);
     const escaping = await t.gql(store1Admin, SET_TARGET, { input: { clientConnectionId: mine, path: '/%2e%2e/admin' } });
     expect(escaping.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', errors: [{ field: 'path' }] });
   });
