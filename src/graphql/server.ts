@@ -5,24 +5,11 @@
  */
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../logger';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './errors';
 import { PARSE_OPTIONS, queryLimits } from './limits';
-
-/** A subscription sent over HTTP is the client's mistake: a clear 400, nothing logged as an error. */
-const subscriptionsOverWebSocketOnly: ApolloServerPlugin<GraphQLContext> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ operation }) {
-        if (operation?.operation === 'subscription') {
-          throw new GraphQLError('Subscriptions run over graphql-ws (WebSocket) on /graphql, not over HTTP', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
-        }
-      },
-    };
-  },
-};
 
 export function createApolloServer(options: { schema: GraphQLSchema; production: boolean; logger: Logger; plugins?: ApolloServerPlugin<GraphQLContext>[] }) {
   return new ApolloServer<GraphQLContext>({
@@ -40,6 +27,6 @@ export function createApolloServer(options: { schema: GraphQLSchema; production:
     validationRules: [queryLimits({ production: options.production })],
     parseOptions: PARSE_OPTIONS,
     formatError: createFormatError(options.logger),
-    plugins: [ApolloServerPluginLandingPageDisabled(), subscriptionsOverWebSocketOnly, ...(options.plugins ?? [])],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ...(options.plugins ?? [])],
   });
 }

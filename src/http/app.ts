@@ -13,6 +13,7 @@ import type { Authenticator } from '../auth/authenticator';
 import { addressOf } from '../auth/failed-auth-throttle';
 import { DomainError, TooManyRequestsError } from '../domain/errors';
 import type { GraphQLContext } from '../graphql/context';
+import { refuseSubscriptionOverHttp } from '../graphql/subscriptions-over-http';
 import type { Logger } from '../logger';
 import { metricsHandler, type Metrics } from '../observability/metrics';
 import { problemErrorHandler } from '../rest/problem';
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps): Express {
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(deps.apollo, {
       context: async ({ req }): Promise<GraphQLContext> => {
+        refuseSubscriptionOverHttp(req.method === 'GET' ? req.query : (req.body ?? {}));
         const em = deps.orm.em.fork();
         try {
           const principal = await deps.authenticator.authenticate(em, req.headers.authorization, addressOf(req.socket));

@@ -12,7 +12,9 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const getQuery = (query: string, headers: Record<string, string>) => fetch(`${t.url}/graphql?${new URLSearchParams({ query })}`, { headers });
+const BEARER = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const getQuery = (query: string, headers: Record<string, string> = BEARER, operationName?: string) =>
+  fetch(`${t.url}/graphql?${new URLSearchParams({ query, ...(operationName && { operationName }) })}`, { headers });
 
 describe('a query sent as GET', () => {
   it('with a bearer token is served, as urql sends it by default', async () => {
@@ -29,17 +31,24 @@ describe('a query sent as GET', () => {
 });
 
 describe('a subscription sent over HTTP', () => {
-  it('answers 400 saying to use graphql-ws on /graphql, and logs no error', async () => {
+  const SUBSCRIPTION = 'subscription Results { exportResults { exportId } }';
+  it.each([
+    ['POST', () => fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ query: SUBSCRIPTION }) })],
+    ['GET', () => getQuery(SUBSCRIPTION)],
+    ['POST, chosen among other operations', () => fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ query: `query Me { me { name } } ${SUBSCRIPTION}`, operationName: 'Results' }) })],
+  ])('as %s answers 400 saying to use graphql-ws on /graphql, and logs no error', async (_how, send) => {
     const before = t.logs.length;
-    const response = await fetch(`${t.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({ query: 'subscription { exportResults { exportId } }' }),
-    });
+    const response = await send();
     expect(response.status).toBe(400);
     const body = await response.json();
     expect(body.errors[0]).toMatchObject({ message: expect.stringContaining('graphql-ws'), extensions: { code: 'BAD_REQUEST' } });
     expect(t.logs.slice(before).filter((line) => JSON.parse(line).level === 'error')).toEqual([]);
+  });
+
+  it('does not stop the query of a document that also holds one', async () => {
+    const response = await getQuery('query Me { me { name } } subscription Results { exportResults { exportId } }', undefined, 'Me');
+    expect(response.status).toBe(200);
+    expect((await response.json()).data.me.name).toBe('administrator');
   });
 });
 
