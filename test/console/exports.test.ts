@@ -78,7 +78,8 @@ describe('the exports page', () => {
     await field(page, 'Job').selectOption({ label: 'All jobs' });
     await field(page, 'State').selectOption({ label: 'All states' });
     await field(page, 'From').fill('2099-01-01T00:00');
-    await visible(page.getByText('No exports match this filter.'));
+    await visible(table.getByText('No exports match this filter.'));
+    expect(await table.getByRole('columnheader').count()).toBe(7);
     await field(page, 'From').fill('');
     await field(page, 'To').fill('2000-01-01T00:00');
     await visible(page.getByText('No exports match this filter.'));

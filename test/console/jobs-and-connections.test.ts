@@ -122,6 +122,8 @@ describe('an export job', () => {
     const { page } = ui;
     await page.getByRole('navigation').getByRole('link', { name: 'Jobs' }).click();
     await visible(page.getByText('No export jobs yet'));
+    // the table and its column headers are there before the first job, the empty state inside it
+    expect(await page.getByRole('table').getByRole('columnheader').allTextContents()).toEqual(['Name', 'Object', 'Trigger statuses', 'Connection', 'Health']);
     await page.getByRole('button', { name: 'New job' }).click();
     await visible(page.getByRole('heading', { name: 'New export job' }));
     await field('Name').fill('Orders to Acme');

@@ -15,6 +15,15 @@ export const ErrorMessage = ({ children }: { children: ReactNode }) => (
 
 export const Empty = ({ children }: { children: ReactNode }) => <p className="empty">{children}</p>;
 
+/** An empty table keeps its column headers (a person, and a screen reader, still learn what it would list). */
+export const EmptyRow = ({ columns, children }: { columns: number; children: ReactNode }) => (
+  <tr>
+    <td colSpan={columns} className="empty">
+      {children}
+    </td>
+  </tr>
+);
+
 export const Notice = ({ children }: { children: ReactNode }) => (
   <p role="status" className="notice">
     {children}

@@ -1,7 +1,7 @@
 /** The client connections the caller may see. */
 import { useQuery } from 'urql';
 import { Link, useLocation } from 'wouter';
-import { Empty, ErrorMessage, Loading } from '../components/Status';
+import { EmptyRow, ErrorMessage, Loading } from '../components/Status';
 import { messageOf } from '../errors';
 import { graphql } from '../graphql';
 import { AUTH_LABELS } from './connection-form';
@@ -34,8 +34,7 @@ export function ConnectionsPage() {
       </div>
       {error && <ErrorMessage>Could not load the client connections: {messageOf(error)}</ErrorMessage>}
       {!data && fetching && <Loading what="client connections" />}
-      {data && data.clientConnections.length === 0 && <Empty>No client connections yet. Create one with New connection.</Empty>}
-      {data && data.clientConnections.length > 0 && (
+      {data && (
         <table>
           <thead>
             <tr>
@@ -47,6 +46,7 @@ export function ConnectionsPage() {
             </tr>
           </thead>
           <tbody>
+            {data.clientConnections.length === 0 && <EmptyRow columns={5}>No client connections yet. Create one with New connection.</EmptyRow>}
             {data.clientConnections.map((connection) => (
               <tr key={connection.id}>
                 <td>

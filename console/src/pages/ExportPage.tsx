@@ -5,7 +5,7 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { Link } from 'wouter';
-import { ErrorMessage, Loading, Notice } from '../components/Status';
+import { EmptyRow, ErrorMessage, Loading, Notice } from '../components/Status';
 import { Time } from '../components/Time';
 import { messageOf } from '../errors';
 import { prettyJson } from '../format';
@@ -140,39 +140,36 @@ export function ExportPage({ id }: { id: string }) {
         <code>{prettyJson(item.payload)}</code>
       </pre>
       <h2 id="attempts-heading">Attempts</h2>
-      {item.attempts.length === 0 ? (
-        <p className="empty">No attempt yet.</p>
-      ) : (
-        <table aria-labelledby="attempts-heading">
-          <thead>
-            <tr>
-              <th scope="col">Attempt</th>
-              <th scope="col">Started</th>
-              <th scope="col">Duration</th>
-              <th scope="col">HTTP status</th>
-              <th scope="col">Error</th>
-              <th scope="col">Response</th>
+      <table aria-labelledby="attempts-heading">
+        <thead>
+          <tr>
+            <th scope="col">Attempt</th>
+            <th scope="col">Started</th>
+            <th scope="col">Duration</th>
+            <th scope="col">HTTP status</th>
+            <th scope="col">Error</th>
+            <th scope="col">Response</th>
+          </tr>
+        </thead>
+        <tbody>
+          {item.attempts.length === 0 && <EmptyRow columns={6}>No attempt yet.</EmptyRow>}
+          {item.attempts.map((a) => (
+            <tr key={`${a.attempt}-${a.startedAt}`}>
+              <td>
+                {a.attempt}
+                {a.stale ? ' (stale report, changed nothing)' : ''}
+              </td>
+              <td>
+                <Time value={a.startedAt} />
+              </td>
+              <td>{a.durationMs} ms</td>
+              <td>{a.httpStatus ?? '—'}</td>
+              <td>{a.errorClass ? `${a.errorClass}${a.error ? `: ${a.error}` : ''}` : '—'}</td>
+              <td>{a.responseExcerpt ? <code className="excerpt">{a.responseExcerpt}</code> : '—'}</td>
             </tr>
-          </thead>
-          <tbody>
-            {item.attempts.map((a) => (
-              <tr key={`${a.attempt}-${a.startedAt}`}>
-                <td>
-                  {a.attempt}
-                  {a.stale ? ' (stale report, changed nothing)' : ''}
-                </td>
-                <td>
-                  <Time value={a.startedAt} />
-                </td>
-                <td>{a.durationMs} ms</td>
-                <td>{a.httpStatus ?? '—'}</td>
-                <td>{a.errorClass ? `${a.errorClass}${a.error ? `: ${a.error}` : ''}` : '—'}</td>
-                <td>{a.responseExcerpt ? <code className="excerpt">{a.responseExcerpt}</code> : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+          ))}
+        </tbody>
+      </table>
     </>
   );
 }

@@ -9,7 +9,7 @@ import { Confirm } from '../components/Checkbox';
 import { Field } from '../components/Field';
 import { JobFilter, useJobNames } from '../components/JobFilter';
 import { Paging } from '../components/Paging';
-import { Empty, ErrorMessage, Loading, Notice } from '../components/Status';
+import { EmptyRow, ErrorMessage, Loading, Notice } from '../components/Status';
 import { Time } from '../components/Time';
 import { messageOf } from '../errors';
 import { formatTime, localInputToIso } from '../format';
@@ -155,8 +155,7 @@ export function ExportsPage() {
       </form>
       {error && <ErrorMessage>Could not load the exports: {messageOf(error)}</ErrorMessage>}
       {!data && fetching && <Loading what="exports" />}
-      {data && data.exports.totalElements === 0 && <Empty>No exports match this filter.</Empty>}
-      {data && data.exports.totalElements > 0 && (
+      {data && (
         <table>
           <caption className="visually-hidden">Exports ({data.exports.totalElements})</caption>
           <thead>
@@ -171,6 +170,7 @@ export function ExportsPage() {
             </tr>
           </thead>
           <tbody>
+            {data.exports.totalElements === 0 && <EmptyRow columns={7}>No exports match this filter.</EmptyRow>}
             {data.exports.content.map((e) => (
               <tr key={e.id}>
                 <td>

@@ -4,7 +4,7 @@ import { useQuery } from 'urql';
 import { Link, useLocation } from 'wouter';
 import { Health } from '../components/Health';
 import { Paging } from '../components/Paging';
-import { Empty, ErrorMessage, Loading } from '../components/Status';
+import { EmptyRow, ErrorMessage, Loading } from '../components/Status';
 import { messageOf } from '../errors';
 import { graphql } from '../graphql';
 
@@ -64,8 +64,7 @@ export function JobsPage() {
       </div>
       {error && <ErrorMessage>Could not load the export jobs: {messageOf(error)}</ErrorMessage>}
       {!data && fetching && <Loading what="export jobs" />}
-      {data && data.exportJobs.totalElements === 0 && <Empty>{search ? 'No export job matches this name.' : 'No export jobs yet. Create one with New job.'}</Empty>}
-      {data && data.exportJobs.totalElements > 0 && (
+      {data && (
         <table>
           <caption className="visually-hidden">Export jobs ({data.exportJobs.totalElements})</caption>
           <thead>
@@ -78,6 +77,7 @@ export function JobsPage() {
             </tr>
           </thead>
           <tbody>
+            {data.exportJobs.totalElements === 0 && <EmptyRow columns={5}>{search ? 'No export job matches this name.' : 'No export jobs yet. Create one with New job.'}</EmptyRow>}
             {data.exportJobs.content.map((job) => (
               <tr key={job.id}>
                 <td>
