@@ -1,15 +1,21 @@
 /**
- * The one initial migration: the status lists it writes into the database are the ones `domain/statuses.ts`
- * knows, and a database made by a development build from before the squash is refused with a message that
- * says what to do, without changing it.
+ * The migrations: the status lists the initial one writes into the database are the ones `domain/statuses.ts`
+ * knows; a database of the first release (`initial` only) is upgraded with its jobs and connections kept, now
+ * global (CONTRACT §2a); and a database made by a development build from before the squash is refused with a
+ * message that says what to do, without changing it.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/db/migrations';
 import { migrate, openOrm } from '../../src/db/orm';
 import { canonicalStatus, INCIDENT_STATUSES, ORDER_STATUSES } from '../../src/domain/statuses';
 import { StartupError } from '../../src/startup-error';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/database';
+import { createOperator, createStore, upsertSupplier } from '../support/fixtures';
+import { startTestGateway } from '../support/gateway';
+import { startHttpSink } from '../support/http-sink';
+import { waitFor } from '../support/wait';
 
 const allowedIn = (message: string) => /allowed values: (.*)$/.exec(message)?.[1].split(', ');
 
@@ -42,6 +48,44 @@ describe('the status lists in the database', () => {
     const [{ id }] = await db.query<{ id: string }>(`select id from incident limit 1`);
     const line = await db.query(`insert into incident_line (incident_id, incident_line_status) values ($1, 'LOST')`, [id]).catch((error: Error) => error.message);
     expect(allowedIn(String(line))).toEqual([...INCIDENT_STATUSES]);
+  });
+});
+
+describe('a database of the first release', () => {
+  it('is upgraded at start with its jobs and connections kept, now global: seen by every store, changed only by all-stores principals, still exporting', async () => {
+    const db = await createEmptyDatabase();
+    const orm = await openOrm(db.url, { size: 1 });
+    try {
+      await orm.getMigrator().up({ to: 'Migration20261130000000_initial' });
+    } finally {
+      await orm.close();
+    }
+    const partner = await startHttpSink();
+    const [{ id: connection }] = await db.query<{ id: string }>(`insert into client_connection (name, base_url) values ('Legacy ERP', $1) returning id`, [partner.url]);
+    const [{ id: job }] = await db.query<{ id: string }>(
+      `insert into export_job (name, object_type, client_connection_id, trigger_statuses, http_method, path) values ('Legacy orders', 'ORDER', $1, '{SHIPPED}', 'POST', '/orders') returning id`,
+      [connection],
+    );
+    const t = await startTestGateway({}, { db });
+    try {
+      expect((await db.query<{ name: string }>(`select name from mikro_orm_migrations order by id`)).map((row) => row.name)).toEqual(MIGRATIONS.map((m) => m.name));
+      const read = `query($job: ID!, $connection: ID!) { exportJob(id: $job) { name storeExternalIds } clientConnection(id: $connection) { name storeExternalIds } }`;
+      expect(await t.admin(read, { job, connection })).toEqual({ exportJob: { name: 'Legacy orders', storeExternalIds: [] }, clientConnection: { name: 'Legacy ERP', storeExternalIds: [] } });
+
+      await createStore(t, 'S1');
+      await upsertSupplier(t, 'SUP-1', ['S1']);
+      const storeAdmin = await createOperator(t, 'ADMIN', ['S1']);
+      expect((await t.gql(storeAdmin, read, { job, connection })).data).toEqual({ exportJob: { name: 'Legacy orders', storeExternalIds: [] }, clientConnection: { name: 'Legacy ERP', storeExternalIds: [] } });
+      expect((await t.gql(storeAdmin, `mutation($id: ID!) { deleteExportJob(id: $id) }`, { id: job })).errors![0].extensions?.code).toBe('FORBIDDEN');
+
+      await t.admin(`mutation($input: OrderInput!) { upsertOrder(input: $input) { id } }`, { input: { reference: 'LEGACY-1', status: 'SHIPPED', supplierExternalId: 'SUP-1' } });
+      await waitFor(() => partner.requests.length === 1, { what: "the legacy job's export" });
+      expect(partner.requests[0]).toMatchObject({ method: 'POST', url: '/orders' });
+      expect(JSON.parse(partner.requests[0].body)).toMatchObject({ reference: 'LEGACY-1' });
+    } finally {
+      await t.close();
+      await partner.close();
+    }
   });
 });
 

@@ -31,8 +31,9 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
-  const db = await createTestDatabase();
+/** `options.db`: a database the test prepared (an older schema to upgrade, say); dropped at close like its own. */
+export async function startTestGateway(env: Record<string, string> = {}, options: { db?: TestDatabase } = {}): Promise<TestGateway> {
+  const db = options.db ?? (await createTestDatabase());
   const dataDir = mkdtempSync(path.join(tmpdir(), 'jobout-test-data-'));
   const config = loadConfig({
     DATABASE_URL: db.url,
