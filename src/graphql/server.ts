@@ -18,6 +18,9 @@ export function createApolloServer(options: { schema: GraphQLSchema; production:
     hideSchemaDetailsFromClientErrors: options.production,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    // No automatic persisted queries: no client of the contract needs them, and a request holding only a hash would
+    // pass the checks made on the document's text (a subscription over HTTP) and fill a cache any caller can write.
+    persistedQueries: false,
     // A request a cross-site form cannot send is safe: a non-simple content type, or one of these headers. A
     // bearer token is one (a browser never adds it by itself), so clients that send queries as GET (urql's
     // default) work; Apollo's own two headers stay accepted.

@@ -3,7 +3,8 @@
  * (CONTRACT §9). Checked while the request's context is built, the one step Apollo runs before its own answer to
  * a GET of any non-query operation (405), so GET and POST get the same answer. The document is parsed here only
  * when its text names a subscription, and the operation the request selects is the one judged: a document that
- * also holds a subscription still runs its query.
+ * also holds a subscription still runs its query. Every request carries its document's text: automatic persisted
+ * queries (a hash instead) are off (graphql/server.ts).
  */
 import { getOperationAST, GraphQLError, parse } from 'graphql';
 import { PARSE_OPTIONS } from './limits';

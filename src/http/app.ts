@@ -65,10 +65,11 @@ export function createApp(deps: AppDeps): Express {
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(deps.apollo, {
       context: async ({ req }): Promise<GraphQLContext> => {
-        refuseSubscriptionOverHttp(req.method === 'GET' ? req.query : (req.body ?? {}));
         const em = deps.orm.em.fork();
         try {
           const principal = await deps.authenticator.authenticate(em, req.headers.authorization, addressOf(req.socket));
+          // after authentication, so a caller without a valid token gets its 401 whatever it sent
+          refuseSubscriptionOverHttp(req.method === 'GET' ? req.query : (req.body ?? {}));
           return { scope: { em, principal }, services: deps.services };
         } catch (error) {
           if (error instanceof TooManyRequestsError) {

@@ -45,6 +45,22 @@ describe('a subscription sent over HTTP', () => {
     expect(t.logs.slice(before).filter((line) => JSON.parse(line).level === 'error')).toEqual([]);
   });
 
+  it('answers 401 first without a valid token', async () => {
+    expect((await getQuery('subscription { exportResults { exportId } }', { authorization: 'Bearer wrong-token' })).status).toBe(401);
+  });
+
+  it('cannot be slipped in as a persisted query: only documents are accepted', async () => {
+    const response = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...BEARER },
+      body: JSON.stringify({ operationName: 'Results', extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }),
+    });
+    // (Apollo answers APQ refusals 200, the status Apollo Client's persisted-query link expects)
+    const body = await response.json();
+    expect(body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(body.data).toBeUndefined();
+  });
+
   it('does not stop the query of a document that also holds one', async () => {
     const response = await getQuery('query Me { me { name } } subscription Results { exportResults { exportId } }', undefined, 'Me');
     expect(response.status).toBe(200);
