@@ -13,7 +13,7 @@ import { canonicalStatus, INCIDENT_STATUSES, ORDER_STATUSES } from '../../src/do
 import { StartupError } from '../../src/startup-error';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/database';
 import { createOperator, createStore, upsertSupplier } from '../support/fixtures';
-import { startTestGateway } from '../support/gateway';
+import { startTestGateway, type TestGateway } from '../support/gateway';
 import { startHttpSink } from '../support/http-sink';
 import { waitFor } from '../support/wait';
 
@@ -61,13 +61,14 @@ describe('a database of the first release', () => {
       await orm.close();
     }
     const partner = await startHttpSink();
-    const [{ id: connection }] = await db.query<{ id: string }>(`insert into client_connection (name, base_url) values ('Legacy ERP', $1) returning id`, [partner.url]);
-    const [{ id: job }] = await db.query<{ id: string }>(
-      `insert into export_job (name, object_type, client_connection_id, trigger_statuses, http_method, path) values ('Legacy orders', 'ORDER', $1, '{SHIPPED}', 'POST', '/orders') returning id`,
-      [connection],
-    );
-    const t = await startTestGateway({}, { db });
+    let t: TestGateway | undefined;
     try {
+      const [{ id: connection }] = await db.query<{ id: string }>(`insert into client_connection (name, base_url) values ('Legacy ERP', $1) returning id`, [partner.url]);
+      const [{ id: job }] = await db.query<{ id: string }>(
+        `insert into export_job (name, object_type, client_connection_id, trigger_statuses, http_method, path) values ('Legacy orders', 'ORDER', $1, '{SHIPPED}', 'POST', '/orders') returning id`,
+        [connection],
+      );
+      t = await startTestGateway({}, { db });
       expect((await db.query<{ name: string }>(`select name from mikro_orm_migrations order by id`)).map((row) => row.name)).toEqual(MIGRATIONS.map((m) => m.name));
       const read = `query($job: ID!, $connection: ID!) { exportJob(id: $job) { name storeExternalIds } clientConnection(id: $connection) { name storeExternalIds } }`;
       expect(await t.admin(read, { job, connection })).toEqual({ exportJob: { name: 'Legacy orders', storeExternalIds: [] }, clientConnection: { name: 'Legacy ERP', storeExternalIds: [] } });
@@ -83,7 +84,7 @@ describe('a database of the first release', () => {
       expect(partner.requests[0]).toMatchObject({ method: 'POST', url: '/orders' });
       expect(JSON.parse(partner.requests[0].body)).toMatchObject({ reference: 'LEGACY-1' });
     } finally {
-      await t.close();
+      await (t ? t.close() : db.drop());
       await partner.close();
     }
   });

@@ -14,21 +14,27 @@ const JobNames = graphql(`
   }
 `);
 
+/** The names of the first 100 jobs, by id; undefined until they have loaded. */
+function useJobList(): Map<string, string> | undefined {
+  const [{ data }] = useQuery({ query: JobNames });
+  return data && new Map(data.exportJobs.content.map((job) => [job.id, job.name]));
+}
+
 /** The names of the first 100 jobs, by id (for texts that name the chosen job). */
 export function useJobNames(): Map<string, string> {
-  const [{ data }] = useQuery({ query: JobNames });
-  return new Map(data?.exportJobs.content.map((job) => [job.id, job.name]));
+  return useJobList() ?? new Map();
 }
 
 export function JobFilter({ value, onChange }: { value: string; onChange(jobId: string): void }) {
-  const names = useJobNames();
+  const list = useJobList();
+  const names = list ?? new Map<string, string>();
   return (
     <Field label="Job">
       <select value={value} onChange={(e) => onChange(e.target.value)}>
         <option value="">All jobs</option>
         {/* A chosen job the list does not name (not loaded yet, or past the first 100) stays chosen, by its id:
             otherwise the control would read "All jobs" while the page is filtered on it. */}
-        {value && !names.has(value) && <option value={value}>{value}</option>}
+        {value && !names.has(value) && <option value={value}>{list ? 'A job not listed here' : 'Loading jobs…'}</option>}
         {[...names].map(([id, name]) => (
           <option key={id} value={id}>
             {name}

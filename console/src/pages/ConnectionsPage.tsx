@@ -36,6 +36,7 @@ export function ConnectionsPage() {
       {!data && fetching && <Loading what="client connections" />}
       {data && (
         <table>
+          <caption className="visually-hidden">Client connections ({data.clientConnections.length})</caption>
           <thead>
             <tr>
               <th scope="col">Name</th>

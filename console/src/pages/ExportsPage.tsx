@@ -170,7 +170,7 @@ export function ExportsPage() {
             </tr>
           </thead>
           <tbody>
-            {data.exports.totalElements === 0 && <EmptyRow columns={7}>No exports match this filter.</EmptyRow>}
+            {data.exports.content.length === 0 && <EmptyRow columns={7}>No exports match this filter.</EmptyRow>}
             {data.exports.content.map((e) => (
               <tr key={e.id}>
                 <td>

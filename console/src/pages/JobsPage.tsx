@@ -77,7 +77,7 @@ export function JobsPage() {
             </tr>
           </thead>
           <tbody>
-            {data.exportJobs.totalElements === 0 && <EmptyRow columns={5}>{search ? 'No export job matches this name.' : 'No export jobs yet. Create one with New job.'}</EmptyRow>}
+            {data.exportJobs.content.length === 0 && <EmptyRow columns={5}>{search ? 'No export job matches this name.' : 'No export jobs yet. Create one with New job.'}</EmptyRow>}
             {data.exportJobs.content.map((job) => (
               <tr key={job.id}>
                 <td>
