@@ -27,7 +27,7 @@ export function createApolloServer(options: { schema: GraphQLSchema; production:
     csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
     // main.ts owns shutdown: the HTTP server must keep answering (/readyz 503) while in-flight sends settle.
     stopOnTerminationSignals: false,
-    validationRules: [queryLimits({ production: options.production })],
+    validationRules: [queryLimits], // with `introspection: false`, Apollo adds the rule refusing it
     parseOptions: PARSE_OPTIONS,
     formatError: createFormatError(options.logger),
     plugins: [ApolloServerPluginLandingPageDisabled(), ...(options.plugins ?? [])],

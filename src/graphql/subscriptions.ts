@@ -5,7 +5,7 @@
  * same error formatting (domain codes kept, internal details logged under a correlation id and never sent).
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Server } from 'node:http';
@@ -66,14 +66,16 @@ export function serveSubscriptions(deps: SubscriptionServerDeps): SubscriptionSe
     socket.close(CloseCode.InternalServerError, 'Internal error');
   };
   const formatError = createFormatError(deps.logger);
-  const rules = [...specifiedRules, queryLimits({ production: deps.production })];
+  // graphql-ws runs queries too: in production introspection is refused here as Apollo refuses it over HTTP.
+  const rules = [...specifiedRules, queryLimits, ...(deps.production ? [NoSchemaIntrospectionCustomRule] : [])];
   // Errors without an original error are graphql-js's validation errors, or this server's refusals (which carry
-  // their own code): the client's to see.
+  // their own code): the client's to see, without "did you mean" hints in production (as Apollo does over HTTP).
+  const clientMessage = (message: string) => (deps.production ? message.replace(/ ?Did you mean(.+?)\?$/, '') : message);
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
     errors.map((error) =>
       error.originalError
         ? formatError(error.toJSON(), error)
-        : { message: error.message, locations: error.locations, extensions: { code: typeof error.extensions?.code === 'string' ? error.extensions.code : 'GRAPHQL_VALIDATION_FAILED' } },
+        : { message: clientMessage(error.message), locations: error.locations, extensions: { code: typeof error.extensions?.code === 'string' ? error.extensions.code : 'GRAPHQL_VALIDATION_FAILED' } },
     );
 
   const audit = new SocketAudit(deps.orm, deps.logger);

@@ -1,7 +1,9 @@
-import { buildSchema, parse, validate } from 'graphql';
+import { buildSchema, getIntrospectionQuery, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryLimits } from '../../src/graphql/limits';
+import { connectFeed } from '../support/feed-client';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway';
+import { waitFor } from '../support/wait';
 
 const post = (t: TestGateway, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   fetch(`${t.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers }, body });
@@ -11,10 +13,10 @@ describe('query limits', () => {
   const nested = (depth: number) => `{ ${'node { '.repeat(1)}${'child { '.repeat(depth - 2)}id${' }'.repeat(depth - 1)} }`;
 
   it('accepts 12 levels and refuses 13, fragments included', () => {
-    expect(validate(schema, parse(nested(12)), [queryLimits({ production: false })])).toEqual([]);
-    expect(validate(schema, parse(nested(13)), [queryLimits({ production: false })])[0].message).toMatch(/too deep/);
+    expect(validate(schema, parse(nested(12)), [queryLimits])).toEqual([]);
+    expect(validate(schema, parse(nested(13)), [queryLimits])[0].message).toMatch(/too deep/);
     const viaFragments = `{ node { ...A } } fragment A on Node { child { child { child { ...B } } } } fragment B on Node { child { child { child { child { child { child { child { child { id } } } } } } } } }`;
-    expect(validate(schema, parse(viaFragments), [queryLimits({ production: false })])[0].message).toMatch(/too deep/);
+    expect(validate(schema, parse(viaFragments), [queryLimits])[0].message).toMatch(/too deep/);
   });
 });
 
@@ -83,10 +85,28 @@ describe('with NODE_ENV=production', () => {
   });
   afterAll(() => t?.close());
 
-  it('refuses introspection', async () => {
+  it('refuses introspection, and says so (not "too deep") for the standard query', async () => {
     const result = await t.gql(ADMIN_TOKEN, '{ __schema { queryType { name } } }');
     expect(result.data).toBeUndefined();
     expect(result.errors![0].message).toMatch(/introspection/i);
+    const standard = await t.gql(ADMIN_TOKEN, getIntrospectionQuery());
+    expect(standard.errors!.map((error) => error.message)).toEqual([expect.stringMatching(/introspection/i)]);
+  });
+
+  it('refuses introspection over graphql-ws too, where queries also run, and gives no hints there either', async () => {
+    const feed = connectFeed(t.url, ADMIN_TOKEN);
+    try {
+      const introspection = feed.subscribeRaw('{ __schema { queryType { name } } }');
+      const plain = feed.subscribeRaw('{ me { name } }');
+      const misspelt = feed.subscribeRaw('subscription { exportResult { exportId } }');
+      await waitFor(() => introspection.errors.length > 0 && misspelt.errors.length > 0 && plain.completed, { what: 'the three answers over the socket' });
+      expect(introspection.events).toEqual([]);
+      expect(JSON.stringify(introspection.errors)).toMatch(/introspection/i);
+      expect((misspelt.errors.flat() as { message: string }[]).map((error) => error.message)).toEqual(['Cannot query field "exportResult" on type "Subscription".']);
+      expect(plain.events).toEqual([{ name: 'administrator' }]);
+    } finally {
+      await feed.close();
+    }
   });
 
   it('gives no "did you mean" hints', async () => {
