@@ -32,8 +32,8 @@ export function JobFilter({ value, onChange }: { value: string; onChange(jobId: 
     <Field label="Job">
       <select value={value} onChange={(e) => onChange(e.target.value)}>
         <option value="">All jobs</option>
-        {/* A chosen job the list does not name (not loaded yet, or past the first 100) stays chosen, by its id:
-            otherwise the control would read "All jobs" while the page is filtered on it. */}
+        {/* A chosen job the list does not name (not loaded yet, or past the first 100) stays chosen: otherwise the
+            control would read "All jobs" while the page is filtered on it. */}
         {value && !names.has(value) && <option value={value}>{list ? 'A job not listed here' : 'Loading jobs…'}</option>}
         {[...names].map(([id, name]) => (
           <option key={id} value={id}>
