@@ -189,6 +189,27 @@ describe('claimExports', () => {
     expect(Number(row.lease_left)).toBeLessThanOrEqual(leaseMs(2000));
   });
 
+  it("claims exports due at one instant in the order of their changes, not of their ids (a resumed job's, say)", async () => {
+    // exports recorded in one round share created_at, and so their due time once released from a pause
+    const references = ['SAME-1', 'SAME-2', 'SAME-3', 'SAME-4'];
+    const byId = [...references].sort((a, b) => (exportIdFor(a) < exportIdFor(b) ? -1 : 1));
+    // the changes in the reverse of the id order, so that an order by id would be wrong at every place
+    const changeOf = new Map(byId.map((reference, i) => [reference, 100 - i]));
+    const byChange = [...byId].reverse();
+    await insertExports(sql, references.map((r) => exportRow(exportIdFor(r), r, { status_change_id: String(changeOf.get(r)) })), []);
+    await db.query(`update export set next_attempt_at = now() - interval '1 second'`);
+
+    // one send at a time (a partner that needs order): each claim takes the oldest change left
+    await db.query('update client_connection set max_concurrent_requests = 1 where id = $1', [CONNECTION]);
+    try {
+      expect((await claimExports(sql, ['PENDING'], 10, 10_000)).map((c) => c.objectReference)).toEqual([byChange[0]]);
+    } finally {
+      await db.query('update client_connection set max_concurrent_requests = null, throttled_until = null where id = $1', [CONNECTION]);
+    }
+    // no limit: the rest at once, in the order the dispatcher sends them
+    expect((await claimExports(sql, ['PENDING'], 10, 10_000)).map((c) => c.objectReference)).toEqual(byChange.slice(1));
+  });
+
   it('claims due retries only when asked, and no more than the limit', async () => {
     await waitingExport('RETRY-1', 'RETRY_SCHEDULED', -2000, 1);
     await waitingExport('RETRY-2', 'RETRY_SCHEDULED', -1000, 1);

@@ -47,7 +47,7 @@ function claimSql(states: string): string {
         or exists (select 1 from client_connection where state = 'SUSPENDED' or max_requests_per_second is not null or max_concurrent_requests is not null) as present
   ), allowed as (
     -- parked rather than sent: its job was paused, or its connection suspended (but for the breaker's probe)
-    select p.id, j.client_connection_id as connection_id, e.next_attempt_at, k.park, k.limited
+    select p.id, j.client_connection_id as connection_id, e.next_attempt_at, e.status_change_id, k.park, k.limited
     from picked p join export e on e.id = p.id join export_job j on j.id = e.job_id
     cross join lateral (
       select coalesce(bool_or(j.paused or (c.state = 'SUSPENDED' and not e.probe)), false) as park,
@@ -73,7 +73,7 @@ function claimSql(states: string): string {
     where c.id = any(array(select connection_id from allowed where limited and not park))
     for update of c
   ), ranked as (
-    select a.id, a.connection_id, row_number() over (partition by a.connection_id order by a.next_attempt_at, a.id) as rank
+    select a.id, a.connection_id, row_number() over (partition by a.connection_id order by a.next_attempt_at, a.status_change_id) as rank
     from allowed a where a.limited and not a.park
   ), within as (
     select r.id, r.connection_id from ranked r join limits l on l.id = r.connection_id
@@ -99,9 +99,11 @@ function claimSql(states: string): string {
     where e.id = any(array(select id from allowed where not park and not limited union all select id from within))
     returning e.id, e.lease_token, e.attempts, e.job_id, e.job_name, e.object_type, e.object_reference, e.trigger_status, e.payload
   )
-  -- oldest first, as picked: the dispatcher sends them in this order
+  -- oldest first: the dispatcher sends them in this order. Exports recorded in one round share their creation time,
+  -- and so their due time once released from a pause; the change that made each tells them apart (an id would not).
+  -- The pick itself follows the due index alone, so of more ties than one claim takes, which go first is the index's.
   select cl.*, ${JOB_SEND_JSON} as send from claimed cl join export_job j on j.id = cl.job_id join allowed a on a.id = cl.id
-  order by a.next_attempt_at, cl.id
+  order by a.next_attempt_at, a.status_change_id
 `;
 }
 const CLAIM_PENDING_SQL = prepared('jobout_claim_exports_pending', claimSql(`'PENDING'`));

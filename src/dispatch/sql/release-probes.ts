@@ -14,7 +14,7 @@ const RELEASE_PROBES_SQL = prepared('jobout_release_probes', `
   ), probes as (
     select (select e.id from export e join export_job j on j.id = e.job_id
             where e.state = 'PAUSED' and not j.paused and j.client_connection_id = due.id
-            order by e.created_at limit 1) as id
+            order by e.created_at, e.status_change_id limit 1) as id
     from due
   )
   update export e set state = 'PENDING', probe = true, next_attempt_at = now(), updated_at = now()
