@@ -79,8 +79,9 @@ describe('a connection limited to 20 requests a second', () => {
     await waitFor(() => arrivals.get('/limited')!.length === 100, { what: 'the whole limited backlog', timeoutMs: 30_000 });
 
     const times = arrivals.get('/limited')!;
-    // at most the rate plus one second's burst in any second, whichever instance sent them
-    expect(busiestWindow(times, 1_000)).toBeLessThanOrEqual(40);
+    // at the partner, give or take each request's own connection time (the first burst opens its sockets, later sends
+    // reuse them, so a second there once held 42): never anything like the backlog at once
+    expect(busiestWindow(times, 1_000)).toBeLessThanOrEqual(45);
     // paced, not all at once: after a full bucket of 20, the other 80 need 4 s of refill from the commit on (a
     // bound that delays on a loaded machine can only lengthen, unlike the span between first and last arrival)
     expect(times[times.length - 1] - committedAt).toBeGreaterThanOrEqual(3_800);
@@ -88,6 +89,15 @@ describe('a connection limited to 20 requests a second', () => {
     expect(limitedWhenFastDone).toBeLessThan(100);
     await waitFor(async () => (await t.db.query<{ n: number }>(`select count(*)::int as n from export where state = 'SUCCEEDED'`))[0].n === 120, { what: 'all 120 recorded SUCCEEDED' });
     expect(await t.db.query(`select state, count(*)::int as n from export group by state`)).toEqual([{ state: 'SUCCEEDED', n: 120 }]);
+    // at most the rate plus one second's burst in any second, whichever instance sent them: 40 claims at most, as
+    // the instances started the sends (each a moment after its claim, which can bring one more into a window's edge;
+    // a loaded run saw 39)
+    const started = await t.db.query<{ ms: number }>(
+      `select extract(epoch from a.started_at) * 1000 as ms from export_attempt a join export e on e.id = a.export_id
+       where e.object_reference like 'CARRIER-%' order by a.started_at`,
+    );
+    expect(started).toHaveLength(100);
+    expect(busiestWindow(started.map((row) => Number(row.ms)), 1_000)).toBeLessThanOrEqual(40 + 1);
     // what the limit held back is counted
     const scraped = await (await fetch(`${t.url}/metrics`)).text();
     expect(Number(/^jobout_throttled_sends_total (\S+)$/m.exec(scraped)![1])).toBeGreaterThan(0);
