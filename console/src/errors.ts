@@ -2,6 +2,7 @@
  * Turns a GraphQL error into what a form shows: the message of each field the server named (its
  * `extensions.errors`), keyed by the form's own field names, and a message for the rest.
  */
+import { useEffect } from 'react';
 import type { CombinedError } from 'urql';
 
 export interface FormErrors {
@@ -35,10 +36,14 @@ export function formErrors(error: CombinedError, toKey: (field: string) => strin
   return { fields, general: unexplained.length > 0 ? unexplained.join(' ') : Object.keys(fields).length > 0 ? 'Some fields need attention.' : undefined };
 }
 
-/** Moves focus to the first field marked invalid once the page shows the errors, and passes the errors on. */
-export function focusFirstInvalid(errors: FormErrors): FormErrors {
-  requestAnimationFrame(() => (document.querySelector('[aria-invalid="true"]') as HTMLElement | null)?.focus());
-  return errors;
+/**
+ * Moves focus to the first field marked invalid each time a form shows field errors: after React has committed them
+ * (an effect), since a frame scheduled when the errors were set could run before the fields are marked.
+ */
+export function useFocusFirstInvalid(errors: FormErrors): void {
+  useEffect(() => {
+    if (Object.keys(errors.fields).length > 0) (document.querySelector('[aria-invalid="true"]') as HTMLElement | null)?.focus();
+  }, [errors]);
 }
 
 /** A message for an error outside a form (loading a page, a button's action). */

@@ -8,6 +8,7 @@ import { upsertSupplier, createStore } from '../support/fixtures';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway';
 import { reply, startHttpSink, type HttpSink } from '../support/http-sink';
 import { launchBrowser, openConsole, screenshotForDocs, seriousViolations, signIn, visible, type Browser, type ConsolePage, type Locator } from '../support/browser';
+import { waitFor } from '../support/wait';
 
 const CLIENT_SECRET = 'console-client-secret-4f1d9a';
 
@@ -191,8 +192,8 @@ describe('an export job', () => {
     await visible(page.getByRole('alert'));
     expect(await field('Trigger statuses').getAttribute('aria-invalid')).toBe('true');
     expect(await descriptionOf(field('Trigger statuses'))).toMatch(/at least one|required|empty/i);
-    // focus goes to the first field in error
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-invalid'))).toBe('true');
+    // focus goes to the first field in error (once the page has shown them)
+    await waitFor(async () => (await page.evaluate(() => document.activeElement?.getAttribute('aria-invalid'))) === 'true', { what: 'focus on the first field in error' });
     expect(await page.getByRole('group', { name: 'Mapping' }).textContent()).toContain('noSuchField');
     expect(await field('Path').getAttribute('aria-invalid')).toBe('true');
     const { exportJob } = await t.admin(`query($id: ID!) { exportJob(id: $id) { triggerStatuses apiCall { path } } }`, { id: jobId });

@@ -9,7 +9,7 @@ import { Checkbox, Choices, Confirm } from '../components/Checkbox';
 import { Field, FieldGroup } from '../components/Field';
 import { ErrorMessage, Loading, Notice } from '../components/Status';
 import { Time } from '../components/Time';
-import { focusFirstInvalid, formErrors, messageOf, type FormErrors } from '../errors';
+import { formErrors, messageOf, useFocusFirstInvalid, type FormErrors } from '../errors';
 import { graphql } from '../graphql';
 import { AUTH_LABELS, connectionFieldOf, connectionToForm, emptyConnection, formToInput, headerRow, type AuthType, type ConnectionForm } from './connection-form';
 import { ConnectionTest } from './ConnectionTest';
@@ -112,6 +112,7 @@ export function ConnectionPage({ id }: { id: string | undefined }) {
   const [{ data: stored, error: loadError }] = useQuery({ query: Connection, variables: { id: id ?? '' }, pause: id === undefined, requestPolicy: 'network-only' });
   const [form, setForm] = useState<ConnectionForm>();
   const [errors, setErrors] = useState<FormErrors>({ fields: {} });
+  useFocusFirstInvalid(errors);
   const [notice, setNotice] = useState<string>();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [creating, create] = useMutation(CreateConnection);
@@ -138,7 +139,7 @@ export function ConnectionPage({ id }: { id: string | undefined }) {
     setNotice(undefined);
     const input = formToInput(form!);
     const result = id === undefined ? await create({ input }) : await update({ id, input });
-    if (result.error) return setErrors(focusFirstInvalid(formErrors(result.error, connectionFieldOf)));
+    if (result.error) return setErrors(formErrors(result.error, connectionFieldOf));
     setErrors({ fields: {} });
     if (result.data && 'createClientConnection' in result.data) {
       navigate(`/connections/${result.data.createClientConnection.id}`);

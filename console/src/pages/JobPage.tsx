@@ -10,7 +10,7 @@ import { Field, FieldGroup } from '../components/Field';
 import { Health } from '../components/Health';
 import { Rows } from '../components/Rows';
 import { ErrorMessage, Loading, Notice } from '../components/Status';
-import { focusFirstInvalid, formErrors, messageOf, type FormErrors } from '../errors';
+import { formErrors, messageOf, useFocusFirstInvalid, type FormErrors } from '../errors';
 import { graphql } from '../graphql';
 import { emptyJob, formToInput, jobFieldOf, jobToForm, type JobForm } from './job-form';
 import { JobPreview } from './JobPreview';
@@ -127,6 +127,7 @@ export function JobPage({ id }: { id: string | undefined }) {
   const [{ data: stored, error: jobError }] = useQuery({ query: Job, variables: { id: id ?? '' }, pause: id === undefined, requestPolicy: 'network-only' });
   const [form, setForm] = useState<JobForm>();
   const [errors, setErrors] = useState<FormErrors>({ fields: {} });
+  useFocusFirstInvalid(errors);
   const [notice, setNotice] = useState<string>();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [saving, create] = useMutation(CreateJob);
@@ -156,7 +157,7 @@ export function JobPage({ id }: { id: string | undefined }) {
     setNotice(undefined);
     const input = formToInput(form!);
     const result = id === undefined ? await create({ input }) : await update({ id, input });
-    if (result.error) return setErrors(focusFirstInvalid(formErrors(result.error, jobFieldOf)));
+    if (result.error) return setErrors(formErrors(result.error, jobFieldOf));
     setErrors({ fields: {} });
     if (id === undefined && result.data && 'createExportJob' in result.data) {
       navigate(`/jobs/${result.data.createExportJob.id}`);
